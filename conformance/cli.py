@@ -1,0 +1,59 @@
+"""The `druid-conformance` command.
+
+Each subcommand lives in its own module and exposes ``register(subparsers)``; this module only
+assembles them, so adding a subcommand never touches the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from conformance.errors import ExitCode, SetupError
+
+# module path -> what it adds; order is the order shown in --help
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "fixtures.image_cli",
+    "conformance.explain",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="druid-conformance",
+        description="Conformance suite for the security model of Druid's MSQ task engine.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # a subcommand not built yet; never hide a broken import inside one
+                continue
+            raise
+        register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+        register = module.register
+        register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except SetupError as exc:
+        print(f"druid-conformance: error: {exc}", file=sys.stderr)
+        return int(exc.code)
+    except KeyboardInterrupt:
+        print("druid-conformance: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+__all__ = ["ExitCode", "build_parser", "main"]

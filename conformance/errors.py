@@ -1,0 +1,62 @@
+"""Errors that end a run with one clear line and a distinct exit code.
+
+pytest owns exit codes 0-5, so the suite's own start at 10. Every code is listed in the README.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    NEW_DEVIATIONS = 1
+    USAGE = 2
+    NO_DOCKER = 10
+    IMAGE_BUILD = 11
+    CLUSTER_START = 12
+    UNREACHABLE = 13
+    BAD_CREDENTIALS = 14
+    BAD_INPUT = 15
+    INFRASTRUCTURE = 16
+
+
+class SetupError(Exception):
+    """A problem with the environment, not a conformance verdict."""
+
+    code: ExitCode = ExitCode.INFRASTRUCTURE
+
+    def __init__(self, message: str, code: ExitCode | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class NoDockerError(SetupError):
+    code = ExitCode.NO_DOCKER
+
+
+class ImageBuildError(SetupError):
+    code = ExitCode.IMAGE_BUILD
+
+
+class ClusterStartError(SetupError):
+    code = ExitCode.CLUSTER_START
+
+
+class UnreachableError(SetupError):
+    code = ExitCode.UNREACHABLE
+
+
+class BadCredentialsError(SetupError):
+    code = ExitCode.BAD_CREDENTIALS
+
+
+class BadInputError(SetupError):
+    code = ExitCode.BAD_INPUT
+
+
+class InfrastructureError(SetupError):
+    """Timeout, refused connection, 5xx or a dead cluster during a check: an ERROR, never a verdict."""
+
+    code = ExitCode.INFRASTRUCTURE
