@@ -1,0 +1,268 @@
+"""What a statement touches: the resources an authorizer is asked about.
+
+The oracle never looks at SQL text; it looks at this summary. Reading the summary from a parsed
+script is the only place that knows Druid's schemas (SQL reference: tables live in ``druid``,
+``sys``, ``INFORMATION_SCHEMA``, ``lookup`` and ``view``) and the MSQ table functions.
+
+Names are compared as written (Druid identifiers are case-sensitive). A CTE name hides a
+datasource of the same name anywhere in the statement (a small simplification of SQL scoping).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+
+from sqlglot import exp
+
+from conformance.dialect import (
+    ContextSet,
+    ExportDestination,
+    MSQInsert,
+    MSQReplace,
+    TableFunction,
+    parse_cached,
+)
+
+__all__ = [
+    "INPUT_SOURCE_FUNCTIONS",
+    "SCHEMAS",
+    "StatementKind",
+    "StatementResources",
+    "analyze",
+    "analyze_sql",
+]
+
+# The input-source-specific table functions of the SQL-based ingestion reference.
+INPUT_SOURCE_FUNCTIONS: frozenset[str] = frozenset({"http", "inline", "localfiles", "s3"})
+SCHEMAS: frozenset[str] = frozenset({"druid", "sys", "INFORMATION_SCHEMA", "lookup", "view"})
+
+
+class StatementKind(StrEnum):
+    SELECT = "select"
+    INSERT = "insert"
+    REPLACE = "replace"
+    EXPORT = "export"
+
+
+@dataclass(frozen=True)
+class StatementResources:
+    """The resources one MSQ script reads and writes, and what makes it invalid, if anything."""
+
+    kind: StatementKind
+    datasources_read: frozenset[str] = frozenset()
+    datasource_written: str | None = None
+    views: frozenset[str] = frozenset()
+    lookups: frozenset[str] = frozenset()
+    sys_tables: frozenset[str] = frozenset()
+    information_schema_tables: frozenset[str] = frozenset()
+    uses_extern: bool = False
+    input_source_functions: frozenset[str] = frozenset()
+    external_input_types: frozenset[str] = frozenset()
+    export_destination: str | None = None
+    context_keys: frozenset[str] = frozenset()
+    unknown_tables: frozenset[str] = frozenset()
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def reads_external(self) -> bool:
+        return self.uses_extern or bool(self.input_source_functions)
+
+    def table_references(self) -> frozenset[str]:
+        """Every referenced table, schema-qualified except datasources (for existence checks)."""
+        return frozenset(
+            [*self.datasources_read]
+            + [f"view.{v}" for v in self.views]
+            + [f"lookup.{name}" for name in self.lookups]
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind.value,
+            "datasources_read": sorted(self.datasources_read),
+            "datasource_written": self.datasource_written,
+            "views": sorted(self.views),
+            "lookups": sorted(self.lookups),
+            "sys_tables": sorted(self.sys_tables),
+            "information_schema_tables": sorted(self.information_schema_tables),
+            "uses_extern": self.uses_extern,
+            "input_source_functions": sorted(self.input_source_functions),
+            "external_input_types": sorted(self.external_input_types),
+            "export_destination": self.export_destination,
+            "context_keys": sorted(self.context_keys),
+            "unknown_tables": sorted(self.unknown_tables),
+            "problems": list(self.problems),
+        }
+
+
+@lru_cache(maxsize=4096)
+def analyze_sql(sql: str) -> StatementResources:
+    """Parse (cached) and analyse a script; raises ``UnsupportedSyntax`` for bad SQL."""
+    return analyze(parse_cached(sql))
+
+
+def analyze(statements: Sequence[exp.Expr]) -> StatementResources:
+    """Summarise a script: leading ``SET`` statements, then exactly one query or ingest."""
+    problems: list[str] = []
+    context_keys: list[str] = []
+    main: list[exp.Expr] = []
+    for statement in statements:
+        if isinstance(statement, ContextSet):
+            if main:
+                problems.append("SET statement after the query")
+            context_keys.append(statement.context_key)
+        else:
+            main.append(statement)
+    if len(main) != 1:
+        problems.append(f"a script needs exactly one query or ingest statement, got {len(main)}")
+    if not main:
+        return StatementResources(
+            kind=StatementKind.SELECT,
+            context_keys=frozenset(context_keys),
+            problems=tuple(problems),
+        )
+    return _Collector(main[0], context_keys, problems).result()
+
+
+class _Collector:
+    """One walk over a statement tree, sorting each table reference into its bucket."""
+
+    def __init__(self, tree: exp.Expr, context_keys: list[str], problems: list[str]) -> None:
+        self.tree = tree
+        self.context_keys = context_keys
+        self.problems = problems
+        self.datasources: set[str] = set()
+        self.views: set[str] = set()
+        self.lookups: set[str] = set()
+        self.sys_tables: set[str] = set()
+        self.info_tables: set[str] = set()
+        self.unknown: set[str] = set()
+        self.input_functions: set[str] = set()
+        self.input_types: set[str] = set()
+        self.uses_extern = False
+        self.ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+
+    def result(self) -> StatementResources:
+        kind, written, export = self._target()
+        query = self.tree.expression if isinstance(self.tree, MSQInsert | MSQReplace) else self.tree
+        for node in query.walk():
+            if isinstance(node, TableFunction):
+                self._table_function(node)
+            elif isinstance(node, exp.Table):
+                self._table(node)
+        return StatementResources(
+            kind=kind,
+            datasources_read=frozenset(self.datasources),
+            datasource_written=written,
+            views=frozenset(self.views),
+            lookups=frozenset(self.lookups),
+            sys_tables=frozenset(self.sys_tables),
+            information_schema_tables=frozenset(self.info_tables),
+            uses_extern=self.uses_extern,
+            input_source_functions=frozenset(self.input_functions),
+            external_input_types=frozenset(self.input_types),
+            export_destination=export,
+            context_keys=frozenset(self.context_keys),
+            unknown_tables=frozenset(self.unknown),
+            problems=tuple(self.problems),
+        )
+
+    def _target(self) -> tuple[StatementKind, str | None, str | None]:
+        tree = self.tree
+        if not isinstance(tree, MSQInsert | MSQReplace):
+            return StatementKind.SELECT, None, None
+        partitioned = tree.args.get("partitioned_by")
+        clustered = tree.args.get("clustered_by")
+        if isinstance(tree.this, ExportDestination):
+            if isinstance(tree, MSQReplace):
+                self.problems.append("export supports INSERT only")
+            if partitioned or clustered:
+                self.problems.append("PARTITIONED BY / CLUSTERED BY are not supported with export")
+            fmt = tree.args.get("export_format")
+            if fmt is None or str(fmt.name).upper() != "CSV":
+                self.problems.append("export format must be CSV")
+            destination = tree.this.function_name
+            if destination not in {"s3", "local"}:
+                self.problems.append(f"unknown export destination {destination!r}")
+            return StatementKind.EXPORT, None, destination
+        if not partitioned:
+            self.problems.append("INSERT and REPLACE require PARTITIONED BY")
+        if clustered and any(
+            isinstance(e, exp.Ordered) and e.args.get("desc") for e in clustered.expressions
+        ):
+            self.problems.append("CLUSTERED BY does not allow DESC")
+        kind = StatementKind.REPLACE if isinstance(tree, MSQReplace) else StatementKind.INSERT
+        return kind, self._datasource_name(tree.this), None
+
+    def _datasource_name(self, table: exp.Expr) -> str | None:
+        if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
+            self.problems.append("the target of INSERT/REPLACE must be a datasource name")
+            return None
+        if table.args.get("catalog") or table.db not in ("", "druid"):
+            self.problems.append(f"cannot write to {table.sql()}: not a datasource")
+            return None
+        return str(table.name)
+
+    def _table(self, table: exp.Table) -> None:
+        if not isinstance(table.this, exp.Identifier):
+            self.problems.append(f"unsupported table expression {table.this.sql()!r}")
+            return
+        name, schema = str(table.name), str(table.db)
+        if table.args.get("catalog"):
+            self.unknown.add(table.sql())
+        elif schema == "":
+            if name not in self.ctes:
+                self.datasources.add(name)
+        elif schema == "druid":
+            self.datasources.add(name)
+        elif schema == "sys":
+            self.sys_tables.add(name)
+        elif schema == "INFORMATION_SCHEMA":
+            self.info_tables.add(name)
+        elif schema == "lookup":
+            self.lookups.add(name)
+        elif schema == "view":
+            self.views.add(name)
+        else:
+            self.unknown.add(f"{schema}.{name}")
+
+    def _table_function(self, node: TableFunction) -> None:
+        name = node.function_name
+        call = node.this
+        args = list(call.expressions) if isinstance(call, exp.Func) else []
+        if name == "extern":
+            self.uses_extern = True
+            self.input_types.add(_extern_input_type(args))
+        elif name in INPUT_SOURCE_FUNCTIONS:
+            self.input_functions.add(name)
+            self.input_types.add(name)
+        elif name == "append":
+            for arg in args:
+                if isinstance(arg, exp.Literal) and arg.is_string:
+                    self.datasources.add(str(arg.this))
+                else:
+                    self.problems.append("APPEND takes datasource names as string literals")
+        else:
+            self.problems.append(f"unknown table function {name!r}")
+
+
+def _extern_input_type(args: Iterable[exp.Expr]) -> str:
+    """The ``type`` of EXTERN's input-source JSON (first argument, or ``inputSource =>``)."""
+    source: exp.Expr | None = None
+    for index, arg in enumerate(args):
+        if isinstance(arg, exp.Kwarg):
+            if str(arg.this.name) == "inputSource":
+                source = arg.expression
+        elif index == 0:
+            source = arg
+    if isinstance(source, exp.Literal) and source.is_string:
+        try:
+            spec = json.loads(str(source.this))
+        except ValueError:
+            return "unknown"
+        if isinstance(spec, dict) and isinstance(spec.get("type"), str):
+            return str(spec["type"])
+    return "unknown"
