@@ -1,0 +1,264 @@
+"""The pytest side of the suite: options, the Druid under test, provisioning, the run's output.
+
+``pytest conformance`` builds (or reuses) a Druid image, starts a security-enabled cluster,
+seeds it, runs the checks and removes the container again, also after a failure or Ctrl-C.
+With ``--druid-url`` it checks a cluster you run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.errors import BadInputError, SetupError
+from conformance.run import Run
+from fixtures.client import Credentials, DruidClient
+from fixtures.cluster import (
+    Cluster,
+    connect_external_cluster,
+    start_container_cluster,
+)
+from fixtures.engine import ensure_engine
+from fixtures.image import build_image, pull_or_find
+from fixtures.progress import say, set_sink
+from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
+from fixtures.releases import default_version, release
+from fixtures.seed import create_seeds
+
+RUN_KEY = pytest.StashKey[Run]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("druid-conformance", "Druid under test")
+    group.addoption(
+        "--druid-version",
+        default=None,
+        help=f"Druid release to build and start (default: {default_version()}, the newest "
+        "that can be assembled here)",
+    )
+    group.addoption(
+        "--druid-image",
+        default=None,
+        help="start this image instead of building one, e.g. apache/druid:30.0.0 (pulled if absent)",
+    )
+    group.addoption(
+        "--druid-url",
+        default=None,
+        help="check a running cluster through its Router URL instead of starting one; admin "
+        "credentials from DRUID_ADMIN_USER (default admin) and DRUID_ADMIN_PASSWORD",
+    )
+    group.addoption(
+        "--druid-coordinator-url",
+        default=None,
+        help="with --druid-url: where the basic-security API answers "
+        "(default: the Router's /proxy/coordinator)",
+    )
+    group.addoption(
+        "--druid-startup-timeout",
+        type=float,
+        default=600.0,
+        help="seconds to wait for a started cluster to become ready (default 600)",
+    )
+    group.addoption(
+        "--task-slots",
+        type=int,
+        default=6,
+        help="task slots of the started cluster's Indexer; an MSQ query takes two (default 6)",
+    )
+    group.addoption(
+        "--reports-dir",
+        default="reports",
+        help="where each run writes reports/<run-id>/ (default: ./reports)",
+    )
+
+
+def _fail_setup(exc: SetupError) -> None:
+    pytest.exit(f"druid-conformance: {exc}", returncode=int(exc.code))
+
+
+def _check_options(config: pytest.Config) -> None:
+    url = config.getoption("--druid-url")
+    if url:
+        if config.getoption("--druid-image") or config.getoption("--druid-version"):
+            raise BadInputError("--druid-url checks a running cluster: it takes no --druid-image or --druid-version")
+        if not url.startswith(("http://", "https://")):
+            raise BadInputError(f"--druid-url must be an http(s) URL, not {url!r}")
+        if not os.environ.get("DRUID_ADMIN_PASSWORD"):
+            raise BadInputError("--druid-url needs the admin password in DRUID_ADMIN_PASSWORD")
+    version = config.getoption("--druid-version")
+    if version:
+        release(version)  # raises BadInputError for a malformed or unsupported release
+    if config.getoption("--task-slots") < 2:
+        raise BadInputError("--task-slots must be at least 2: an MSQ query takes two")
+
+
+def _terminate_as_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _route_progress_to_terminal(config: pytest.Config) -> None:
+    """Long waits report progress even while pytest captures output."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    terminal = config.pluginmanager.getplugin("terminalreporter")
+    if capture is None or terminal is None:
+        return
+
+    def sink(line: str) -> None:
+        with capture.global_and_fixture_disabled():
+            terminal.write_line(line)
+
+    set_sink(sink)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        _check_options(config)
+    except SetupError as exc:
+        _fail_setup(exc)
+    _route_progress_to_terminal(config)
+    # SIGTERM (CI cancelling a job) tears down like Ctrl-C, so the container is removed.
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    config.stash[RUN_KEY] = Run.create(Path(config.getoption("--reports-dir")))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    run = config.stash.get(RUN_KEY, None)
+    if run is None:
+        return
+    run.history.close()
+    summary = run.write_summary()
+    terminalreporter.section("druid-conformance")
+    for key, value in run.facts.items():
+        terminalreporter.write_line(f"{key}: {value}")
+    for name, seconds in run.timings.items():
+        terminalreporter.write_line(f"{name}: {seconds:.3f} s")
+    terminalreporter.write_line(f"history: {run.history.path} ({run.history.count} exchanges)")
+    terminalreporter.write_line(f"figures: {summary}")
+
+
+@pytest.fixture(scope="session")
+def run(pytestconfig: pytest.Config) -> Run:
+    return pytestconfig.stash[RUN_KEY]
+
+
+def _start_cluster(config: pytest.Config, run: Run) -> Cluster:
+    url = config.getoption("--druid-url")
+    if url:
+        admin = Credentials(os.environ.get("DRUID_ADMIN_USER", "admin"), os.environ["DRUID_ADMIN_PASSWORD"])
+        return connect_external_cluster(url, config.getoption("--druid-coordinator-url"), admin)
+    ensure_engine()
+    image = config.getoption("--druid-image")
+    version = config.getoption("--druid-version") or default_version()
+    if image:
+        tag = pull_or_find(image)
+    else:
+        built = build_image(version)
+        run.time("image_build_built" if built.built else "image_build_reused", built.seconds)
+        run.facts["substitutions"] = ", ".join(built.substitutions) or "none"
+        tag = built.tag
+    return start_container_cluster(
+        tag,
+        version,
+        run.id,
+        run.dir / "druid-logs",
+        timeout=config.getoption("--druid-startup-timeout"),
+        task_slots=config.getoption("--task-slots"),
+    )
+
+
+@pytest.fixture(scope="session")
+def cluster(pytestconfig: pytest.Config, run: Run) -> Iterator[Cluster]:
+    started = time.monotonic()
+    try:
+        the_cluster = _start_cluster(pytestconfig, run)
+    except SetupError as exc:
+        _fail_setup(exc)
+        raise  # unreachable: pytest.exit raised
+    run.history.secret(the_cluster.admin.password)
+    if the_cluster.startup_seconds is not None:
+        run.time("cluster_start_to_ready", the_cluster.startup_seconds)
+    run.time("cluster_setup_total", time.monotonic() - started)
+    run.facts.update(druid_version=the_cluster.druid_version, image=the_cluster.image or "external")
+    try:
+        yield the_cluster
+    finally:
+        if the_cluster.started_by_suite:
+            the_cluster.save_logs(run.dir / "druid-logs")
+            say("removing the Druid container")
+        the_cluster.stop()
+
+
+def _recorder(run: Run) -> Callable[..., None]:
+    return run.history.record
+
+
+@pytest.fixture(scope="session")
+def router(cluster: Cluster, run: Run) -> DruidClient:
+    """An anonymous client of the Router; ``.as_user(...)`` gives any identity."""
+    return DruidClient(cluster.router_url, None, recorder=_recorder(run))
+
+
+@pytest.fixture(scope="session")
+def admin_client(router: DruidClient, cluster: Cluster) -> DruidClient:
+    return router.as_user(cluster.admin)
+
+
+@pytest.fixture(scope="session")
+def security(cluster: Cluster, run: Run) -> SecurityAdmin:
+    coordinator = DruidClient(cluster.coordinator_url, cluster.admin, recorder=_recorder(run))
+    return SecurityAdmin(coordinator)
+
+
+@pytest.fixture(scope="session")
+def barrier(security: SecurityAdmin, router: DruidClient, run: Run) -> PropagationBarrier:
+    try:
+        return PropagationBarrier(security, router, run.tag)
+    except SetupError as exc:
+        _fail_setup(exc)
+        raise
+
+
+@pytest.fixture(scope="session")
+def seeds(admin_client: DruidClient, run: Run) -> list[str]:
+    started = time.monotonic()
+    try:
+        names = create_seeds(admin_client)
+    except SetupError as exc:
+        _fail_setup(exc)
+        raise
+    run.time("seed_datasources", time.monotonic() - started)
+    return names
+
+
+UserFactory = Callable[[list[Grant]], DruidClient]
+
+
+@pytest.fixture
+def make_user(
+    security: SecurityAdmin, barrier: PropagationBarrier, router: DruidClient, run: Run
+) -> Iterator[UserFactory]:
+    """Fresh users with one role each holding the given grants; removed after the test."""
+    made: list[str] = []
+
+    def factory(grants: list[Grant]) -> DruidClient:
+        number = len(made) + 1
+        name = f"u{run.tag}_{os.getpid()}_{time.monotonic_ns() % 10**9}_{number}"
+        credentials = Credentials(name, os.urandom(12).hex())
+        run.history.secret(credentials.password)
+        security.create_user(credentials)
+        security.create_role(f"r_{name}", grants)
+        security.assign(name, f"r_{name}")
+        made.append(name)
+        barrier.wait()
+        return router.as_user(credentials)
+
+    yield factory
+    for name in made:
+        security.delete_role(f"r_{name}")
+        security.delete_user(name)

@@ -1,0 +1,45 @@
+"""One run of the suite: its id, its output directory, its history and its measured figures."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reports.history import History
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+@dataclass
+class Run:
+    id: str
+    dir: Path
+    history: History
+    timings: dict[str, float] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, reports_root: Path) -> Run:
+        run_id = new_run_id()
+        run_dir = reports_root / run_id
+        run_dir.mkdir(parents=True, exist_ok=True)
+        return cls(run_id, run_dir, History(run_dir / "history.jsonl"))
+
+    @property
+    def tag(self) -> str:
+        """A short name-safe tag for the users, roles and datasources this run creates."""
+        return self.id.rsplit("-", 1)[1]
+
+    def time(self, name: str, seconds: float) -> None:
+        self.timings[name] = round(seconds, 3)
+
+    def write_summary(self) -> Path:
+        path = self.dir / "timings.json"
+        path.write_text(json.dumps({"timings": self.timings, **self.facts}, indent=2, default=str))
+        return path

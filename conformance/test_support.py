@@ -1,0 +1,40 @@
+"""Assertions that explain themselves: the rule, its passage and the exchange that broke it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from fixtures.client import Exchange
+
+SEED_001 = "Apache Druid 24.0 docs, multi-stage-query/security.md (seed 001)"
+SPEC_HTTP = "shared/SPEC.md section 2, the HTTP surface"
+
+
+@dataclass(frozen=True)
+class Rule:
+    source: str
+    passage: str
+
+
+def status_class(status: int) -> str:
+    return f"{status // 100}xx"
+
+
+def expect(exchange: Exchange, documented: int, rule: Rule) -> None:
+    """Compare by status class for 2xx (the docs say 200, Druid may say 202), exactly otherwise."""
+    same = (
+        status_class(exchange.status) == status_class(documented)
+        if documented // 100 == 2
+        else exchange.status == documented
+    )
+    if same:
+        return
+    body = json.dumps(exchange.body)[:500] if not isinstance(exchange.body, str) else exchange.body[:500]
+    raise AssertionError(
+        f"Druid answered {exchange.status}, the documentation says {documented}.\n"
+        f"  rule: {rule.source}\n  passage: \"{rule.passage}\"\n"
+        f"  request: {exchange.method} {exchange.path} as {exchange.user or 'nobody'} "
+        f"{json.dumps(exchange.request_body) if exchange.request_body is not None else ''}\n"
+        f"  response: {exchange.status} {body}"
+    )
