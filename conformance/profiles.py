@@ -1,0 +1,153 @@
+"""Profiles: which documentation editions judge which Druid, and the settings that change rules.
+
+A profile names a Druid (or Imply) version, the rule tables that apply to it, in citation order
+(the first rule that requires a permission is the one a verdict cites), the operations that
+exist there, and the cluster settings it understands. ``druid-27`` is the default: the first
+Apache release with both the SQL-based ingestion security page of seed 000 and the statements
+API (27.0.0 release notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.rules import OPERATIONS, Rule, load_edition
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "PROFILES",
+    "SETTINGS",
+    "STATEMENT_OPERATIONS",
+    "SUBMIT_OPERATIONS",
+    "TASK_OPERATIONS",
+    "Profile",
+    "ProfileError",
+    "get_profile",
+    "normalize_settings",
+]
+
+TASK_OPERATIONS: tuple[str, ...] = OPERATIONS[:4]
+STATEMENT_OPERATIONS: tuple[str, ...] = OPERATIONS[4:]
+SUBMIT_OPERATIONS: frozenset[str] = frozenset({"submit", "statements.submit"})
+
+# Cluster settings that change rules: short name -> (runtime property, expected type).
+SETTINGS: dict[str, tuple[str, type]] = {
+    "authorizeQueryContextParams": ("druid.auth.authorizeQueryContextParams", bool),
+    "unsecuredContextKeys": ("druid.auth.unsecuredContextKeys", list),
+    "securedContextKeys": ("druid.auth.securedContextKeys", list),
+    "authorizeSystemTablesDirectly": ("druid.sql.planner.authorizeSystemTablesDirectly", bool),
+}
+
+
+class ProfileError(ValueError):
+    """An unknown profile, or a setting the profile does not have."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    product: str
+    version: str
+    editions: tuple[str, ...]
+    operations: frozenset[str]
+    settings: frozenset[str]
+    features: frozenset[str]
+    description: str
+
+    def rules(self) -> tuple[Rule, ...]:
+        """Every rule of the profile's editions, in citation order."""
+        return tuple(rule for edition in self.editions for rule in load_edition(edition).rules)
+
+
+_ALL_SETTINGS = frozenset(SETTINGS)
+_NO_KEY_LISTS = frozenset({"authorizeQueryContextParams", "authorizeSystemTablesDirectly"})
+
+PROFILES: dict[str, Profile] = {
+    profile.name: profile
+    for profile in (
+        Profile(
+            name="druid-24",
+            product="Apache Druid",
+            version="24.0",
+            editions=("common", "druid-24-msq", "druid-user-auth", "druid-query-context"),
+            operations=frozenset(TASK_OPERATIONS),
+            settings=_NO_KEY_LISTS,
+            features=frozenset(),
+            description="Druid 24.0, the first MSQ release (seed 001); no statements API.",
+        ),
+        Profile(
+            name="druid-27",
+            product="Apache Druid",
+            version="27.0",
+            editions=(
+                "common",
+                "druid-sql-ingestion",
+                "druid-user-auth",
+                "druid-statements-api",
+                "druid-query-context",
+            ),
+            operations=frozenset(OPERATIONS),
+            settings=_ALL_SETTINGS,
+            features=frozenset(),
+            description="Druid 27.0 to 28 (seed 000 and the statements API). The default.",
+        ),
+        Profile(
+            name="druid-latest",
+            product="Apache Druid",
+            version="latest",
+            editions=(
+                "common",
+                "druid-sql-ingestion",
+                "druid-user-auth",
+                "druid-statements-api",
+                "druid-query-context",
+            ),
+            operations=frozenset(OPERATIONS),
+            settings=_ALL_SETTINGS,
+            features=frozenset({"export"}),
+            description="Current Druid docs: as druid-27, plus export (INSERT INTO EXTERN).",
+        ),
+        Profile(
+            name="imply-2022.06",
+            product="Imply",
+            version="2022.06",
+            editions=("common", "imply-2022-06", "druid-user-auth", "druid-query-context"),
+            operations=frozenset(TASK_OPERATIONS),
+            settings=_NO_KEY_LISTS,
+            features=frozenset(),
+            description="Imply 2022.06, the MSQ preview (seed 002); no statements API.",
+        ),
+    )
+}
+DEFAULT_PROFILE = "druid-27"
+
+
+def get_profile(name: str) -> Profile:
+    profile = PROFILES.get(name)
+    if profile is None:
+        raise ProfileError(f"unknown profile {name!r}; known: {', '.join(sorted(PROFILES))}")
+    return profile
+
+
+def normalize_settings(profile: Profile, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings by short name, type-checked; runtime property names are accepted too."""
+    by_property = {prop: short for short, (prop, _) in SETTINGS.items()}
+    normalized: dict[str, Any] = {}
+    for key, value in settings.items():
+        short = by_property.get(key, key)
+        if short not in SETTINGS:
+            raise ProfileError(f"unknown setting {key!r}; known: {', '.join(sorted(SETTINGS))}")
+        if short not in profile.settings:
+            raise ProfileError(f"setting {short!r} does not exist in profile {profile.name}")
+        expected = SETTINGS[short][1]
+        if expected is list:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ProfileError(f"setting {short!r} must be a list of strings")
+            normalized[short] = frozenset(value)
+        elif not isinstance(value, expected):
+            raise ProfileError(f"setting {short!r} must be {expected.__name__}")
+        else:
+            normalized[short] = value
+    return normalized

@@ -1,0 +1,315 @@
+"""Load and validate the rule tables in ``conformance/rules/*.toml``.
+
+A table is one documentation edition: an ``[edition]`` header (id, title, page, version, source)
+and ``[[rule]]`` entries. Each rule quotes its passage and carries the data the oracle
+interprets. Fields of a rule:
+
+- ``id`` (unique across all tables), ``passage`` (quoted text), optional ``note``, ``basis``
+  (``stated`` default, ``inferred`` or ``silent``), optional ``page``/``version`` overriding
+  the edition's;
+- ``effect``: ``require`` (adds required permissions), ``allow`` (cited when a request is
+  allowed), ``deny`` (an outcome for a ``condition``), ``status`` (the success ``status`` of an
+  operation) or ``info`` (documented, never decides);
+- ``operations``: operation names (``*`` for all); ``kinds``: statement kinds (default all);
+- for ``require``: ``selector`` (which resources of the statement), ``resource_type``,
+  ``resource_name`` (for fixed resources), ``action``, optional ``tables`` (for ``sys_tables``)
+  and ``when_setting`` (a cluster setting that must be true);
+- for ``deny``/``status``: ``condition``/``status``.
+
+The validator rejects anything else, so a vendor's typo fails loudly instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from conformance.permissions import RESOURCE_TYPES, Action
+from conformance.resources import StatementKind
+
+__all__ = [
+    "BASES",
+    "CONDITIONS",
+    "EFFECTS",
+    "OPERATIONS",
+    "SELECTORS",
+    "Edition",
+    "Rule",
+    "RuleTableError",
+    "all_editions",
+    "load_edition",
+    "load_table",
+]
+
+OPERATIONS: tuple[str, ...] = (
+    "submit",
+    "status",
+    "reports",
+    "cancel",
+    "statements.submit",
+    "statements.status",
+    "statements.results",
+    "statements.cancel",
+)
+EFFECTS = frozenset({"require", "allow", "deny", "status", "info"})
+CONDITIONS = frozenset(
+    {
+        "unauthenticated",
+        "operation_unavailable",
+        "invalid",
+        "missing_table",
+        "task_not_found",
+        "not_submitter",
+        "forbidden",
+    }
+)
+# selector -> whether it needs a fixed resource_name
+SELECTORS: dict[str, bool] = {
+    "datasources_read": False,
+    "datasource_written": False,
+    "views_read": False,
+    "external_read": True,
+    "fixed": True,
+    "context_keys": False,
+    "sys_tables": False,
+}
+BASES = frozenset({"stated", "inferred", "silent"})
+ALL_KINDS: frozenset[str] = frozenset(kind.value for kind in StatementKind)
+
+_RULE_FIELDS = frozenset(
+    {
+        "id",
+        "effect",
+        "operations",
+        "kinds",
+        "selector",
+        "resource_type",
+        "resource_name",
+        "action",
+        "tables",
+        "when_setting",
+        "condition",
+        "status",
+        "passage",
+        "note",
+        "basis",
+        "page",
+        "version",
+    }
+)
+_EDITION_FIELDS = frozenset({"id", "title", "page", "version", "source"})
+
+
+class RuleTableError(ValueError):
+    """A rule table that does not follow the format above."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One documented rule: where it is written, what it says, and its data."""
+
+    id: str
+    edition: str
+    effect: str
+    operations: frozenset[str]
+    kinds: frozenset[str]
+    page: str
+    version: str
+    passage: str
+    note: str = ""
+    basis: str = "stated"
+    selector: str | None = None
+    resource_type: str | None = None
+    resource_name: str | None = None
+    action: Action | None = None
+    tables: frozenset[str] | None = None
+    when_setting: str | None = None
+    condition: str | None = None
+    status: int | None = None
+
+    def applies(self, operation: str, kind: str | None = None) -> bool:
+        if "*" not in self.operations and operation not in self.operations:
+            return False
+        return kind is None or kind in self.kinds
+
+    def citation(self) -> dict[str, str]:
+        """What a verdict shows: id, page, version, passage, and the note if any."""
+        cited = {
+            "id": self.id,
+            "edition": self.edition,
+            "page": self.page,
+            "version": self.version,
+            "basis": self.basis,
+            "passage": self.passage,
+        }
+        if self.note:
+            cited["note"] = self.note
+        return cited
+
+
+@dataclass(frozen=True)
+class Edition:
+    id: str
+    title: str
+    page: str
+    version: str
+    source: str
+    rules: tuple[Rule, ...]
+
+
+def load_table(data: Mapping[str, Any], origin: str = "<table>") -> Edition:
+    """Validate one parsed TOML table and build its ``Edition``."""
+    header = data.get("edition")
+    if not isinstance(header, Mapping):
+        raise RuleTableError(f"{origin}: missing [edition] header")
+    _no_extra(header, _EDITION_FIELDS, f"{origin} [edition]")
+    for key in _EDITION_FIELDS:
+        if not isinstance(header.get(key), str) or not header[key]:
+            raise RuleTableError(f"{origin} [edition]: '{key}' must be a non-empty string")
+    _no_extra(data, frozenset({"edition", "rule"}), origin)
+    raw_rules = data.get("rule", [])
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise RuleTableError(f"{origin}: needs at least one [[rule]]")
+    rules = tuple(_rule(raw, header, f"{origin} rule #{i + 1}") for i, raw in enumerate(raw_rules))
+    return Edition(
+        id=header["id"],
+        title=header["title"],
+        page=header["page"],
+        version=header["version"],
+        source=header["source"],
+        rules=rules,
+    )
+
+
+def _no_extra(data: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+    extra = set(data) - allowed
+    if extra:
+        raise RuleTableError(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
+
+
+def _strings(value: Any, where: str, field: str) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleTableError(f"{where}: '{field}' must be a list of strings")
+    return frozenset(value)
+
+
+def _rule(raw: Any, header: Mapping[str, Any], where: str) -> Rule:
+    if not isinstance(raw, Mapping):
+        raise RuleTableError(f"{where}: a rule must be a table")
+    _no_extra(raw, _RULE_FIELDS, where)
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not rule_id:
+        raise RuleTableError(f"{where}: 'id' is required")
+    where = f"{where} ({rule_id})"
+    effect = raw.get("effect", "require")
+    if effect not in EFFECTS:
+        raise RuleTableError(f"{where}: effect must be one of {sorted(EFFECTS)}")
+    passage = raw.get("passage")
+    if not isinstance(passage, str) or not passage.strip():
+        raise RuleTableError(f"{where}: every rule quotes a 'passage'")
+    operations = _strings(raw.get("operations", []), where, "operations")
+    unknown_ops = operations - set(OPERATIONS) - {"*"}
+    if unknown_ops:
+        raise RuleTableError(f"{where}: unknown operation(s) {sorted(unknown_ops)}")
+    kinds = _strings(raw.get("kinds", sorted(ALL_KINDS)), where, "kinds")
+    if kinds - ALL_KINDS:
+        raise RuleTableError(f"{where}: unknown statement kind(s) {sorted(kinds - ALL_KINDS)}")
+    basis = raw.get("basis", "stated")
+    if basis not in BASES:
+        raise RuleTableError(f"{where}: basis must be one of {sorted(BASES)}")
+    fields: dict[str, Any] = {}
+    if effect == "require":
+        fields = _requirement(raw, where)
+    elif effect in ("deny", "status"):
+        status = raw.get("status")
+        if not isinstance(status, int) or not 100 <= status <= 599:
+            raise RuleTableError(f"{where}: '{effect}' needs an HTTP 'status'")
+        fields["status"] = status
+        if effect == "deny":
+            if raw.get("condition") not in CONDITIONS:
+                raise RuleTableError(f"{where}: condition must be one of {sorted(CONDITIONS)}")
+            fields["condition"] = raw["condition"]
+    if effect != "require" and set(raw) & {"selector", "resource_type", "resource_name", "action"}:
+        raise RuleTableError(f"{where}: only 'require' rules name resources")
+    return Rule(
+        id=rule_id,
+        edition=str(header["id"]),
+        effect=effect,
+        operations=operations,
+        kinds=kinds,
+        page=str(raw.get("page", header["page"])),
+        version=str(raw.get("version", header["version"])),
+        passage=passage.strip(),
+        note=str(raw.get("note", "")),
+        basis=basis,
+        **fields,
+    )
+
+
+def _requirement(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    selector = raw.get("selector")
+    if selector not in SELECTORS:
+        raise RuleTableError(f"{where}: selector must be one of {sorted(SELECTORS)}")
+    resource_type = raw.get("resource_type")
+    if resource_type not in RESOURCE_TYPES:
+        raise RuleTableError(f"{where}: resource_type must be one of {sorted(RESOURCE_TYPES)}")
+    try:
+        action = Action(str(raw.get("action")))
+    except ValueError:
+        raise RuleTableError(f"{where}: action must be READ or WRITE") from None
+    name = raw.get("resource_name")
+    if SELECTORS[selector] and not isinstance(name, str):
+        raise RuleTableError(f"{where}: selector '{selector}' needs a fixed 'resource_name'")
+    if not SELECTORS[selector] and name is not None and selector != "sys_tables":
+        raise RuleTableError(f"{where}: selector '{selector}' takes names from the statement")
+    tables = raw.get("tables")
+    when = raw.get("when_setting")
+    if when is not None and not isinstance(when, str):
+        raise RuleTableError(f"{where}: when_setting must be a setting name")
+    return {
+        "selector": selector,
+        "resource_type": resource_type,
+        "resource_name": name,
+        "action": action,
+        "tables": None if tables is None else _strings(tables, where, "tables"),
+        "when_setting": when,
+    }
+
+
+def _table_files() -> Iterable[tuple[str, bytes]]:
+    folder = resources.files("conformance") / "rules"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            yield entry.name, entry.read_bytes()
+
+
+@cache
+def all_editions() -> dict[str, Edition]:
+    """Every packaged table, by edition id; rule ids must be unique across tables."""
+    editions: dict[str, Edition] = {}
+    seen: dict[str, str] = {}
+    for name, content in _table_files():
+        try:
+            data = tomllib.loads(content.decode("utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise RuleTableError(f"{name}: {error}") from None
+        edition = load_table(data, name)
+        if edition.id in editions:
+            raise RuleTableError(f"{name}: edition id {edition.id!r} is used twice")
+        for rule in edition.rules:
+            if rule.id in seen:
+                raise RuleTableError(f"{name}: rule id {rule.id!r} also in {seen[rule.id]}")
+            seen[rule.id] = name
+        editions[edition.id] = edition
+    return editions
+
+
+def load_edition(edition_id: str) -> Edition:
+    editions = all_editions()
+    if edition_id not in editions:
+        raise RuleTableError(f"no rule table for edition {edition_id!r}")
+    return editions[edition_id]
