@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name == name:  # a subcommand not built yet; never hide a broken import inside one
+            # A subcommand not built yet is skipped; a broken import inside one is not hidden.
+            if exc.name == name:
                 continue
             raise
         register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]

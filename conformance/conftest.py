@@ -18,6 +18,7 @@ import pytest
 
 from conformance.errors import BadInputError, SetupError
 from conformance.run import Run
+from conformance.test_support import UserFactory
 from fixtures.client import Credentials, DruidClient
 from fixtures.cluster import (
     Cluster,
@@ -45,7 +46,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--druid-image",
         default=None,
-        help="start this image instead of building one, e.g. apache/druid:30.0.0 (pulled if absent)",
+        help="start this image instead of building one, e.g. apache/druid:30.0.0 "
+        "(pulled if absent)",
     )
     group.addoption(
         "--druid-url",
@@ -86,7 +88,9 @@ def _check_options(config: pytest.Config) -> None:
     url = config.getoption("--druid-url")
     if url:
         if config.getoption("--druid-image") or config.getoption("--druid-version"):
-            raise BadInputError("--druid-url checks a running cluster: it takes no --druid-image or --druid-version")
+            raise BadInputError(
+                "--druid-url checks a running cluster: it takes no --druid-image or --druid-version"
+            )
         if not url.startswith(("http://", "https://")):
             raise BadInputError(f"--druid-url must be an http(s) URL, not {url!r}")
         if not os.environ.get("DRUID_ADMIN_PASSWORD"):
@@ -150,7 +154,9 @@ def run(pytestconfig: pytest.Config) -> Run:
 def _start_cluster(config: pytest.Config, run: Run) -> Cluster:
     url = config.getoption("--druid-url")
     if url:
-        admin = Credentials(os.environ.get("DRUID_ADMIN_USER", "admin"), os.environ["DRUID_ADMIN_PASSWORD"])
+        admin = Credentials(
+            os.environ.get("DRUID_ADMIN_USER", "admin"), os.environ["DRUID_ADMIN_PASSWORD"]
+        )
         return connect_external_cluster(url, config.getoption("--druid-coordinator-url"), admin)
     ensure_engine()
     image = config.getoption("--druid-image")
@@ -234,9 +240,6 @@ def seeds(admin_client: DruidClient, run: Run) -> list[str]:
         raise
     run.time("seed_datasources", time.monotonic() - started)
     return names
-
-
-UserFactory = Callable[[list[Grant]], DruidClient]
 
 
 @pytest.fixture

@@ -57,6 +57,6 @@ class BadInputError(SetupError):
 
 
 class InfrastructureError(SetupError):
-    """Timeout, refused connection, 5xx or a dead cluster during a check: an ERROR, never a verdict."""
+    """Timeout, refused connection, 5xx or a dead cluster: an ERROR, never a verdict."""
 
     code = ExitCode.INFRASTRUCTURE

@@ -11,7 +11,7 @@ import secrets
 import pytest
 
 from conformance.run import Run
-from conformance.test_support import SEED_001, SPEC_HTTP, Rule, expect
+from conformance.test_support import SEED_001, SPEC_HTTP, Rule, UserFactory, expect
 from fixtures.client import Credentials, DruidClient
 from fixtures.provision import Grant
 
@@ -44,39 +44,43 @@ def test_no_credentials_is_401(router: DruidClient, seeds: list[str]) -> None:
     expect(router.submit_task("SELECT 1"), 401, NO_CREDENTIALS)
 
 
-def test_wrong_password_is_401(make_user: object, router: DruidClient, seeds: list[str]) -> None:
-    user = make_user([])  # type: ignore[operator]
-    assert isinstance(user, DruidClient) and user.credentials is not None
+def test_wrong_password_is_401(
+    make_user: UserFactory, router: DruidClient, seeds: list[str]
+) -> None:
+    user = make_user([])
+    assert user.credentials is not None
     impostor = router.as_user(Credentials(user.credentials.user, secrets.token_urlsafe(16)))
     expect(impostor.submit_task("SELECT 1"), 401, NO_CREDENTIALS)
 
 
-def test_no_grants_select_from_datasource_is_403(make_user: object, seeds: list[str], run: Run) -> None:
-    user = make_user([])  # type: ignore[operator]
+def test_no_grants_select_from_datasource_is_403(
+    make_user: UserFactory, seeds: list[str], run: Run
+) -> None:
+    user = make_user([])
     answer = user.submit_task('SELECT page FROM "wikipedia"')
     run.time("submit_denied", answer.seconds)
     expect(answer, 403, SELECT_NEEDS_READ)
 
 
-def test_no_grants_select_literal_is_accepted(make_user: object, seeds: list[str]) -> None:
-    user = make_user([])  # type: ignore[operator]
+def test_no_grants_select_literal_is_accepted(make_user: UserFactory, seeds: list[str]) -> None:
+    user = make_user([])
     expect(user.submit_task("SELECT 1"), 200, ALL_USERS_MAY_USE_MSQ)
 
 
-def test_read_grant_allows_select(make_user: object, seeds: list[str], run: Run) -> None:
-    user = make_user([Grant("DATASOURCE", "wikipedia", "READ")])  # type: ignore[operator]
+def test_read_grant_allows_select(make_user: UserFactory, seeds: list[str], run: Run) -> None:
+    user = make_user([Grant("DATASOURCE", "wikipedia", "READ")])
     answer = user.submit_task('SELECT page FROM "wikipedia"')
     run.time("submit_accepted", answer.seconds)
     expect(answer, 200, SELECT_NEEDS_READ)
 
 
-def test_submitter_status_and_cancel_of_insert(make_user: object, seeds: list[str], run: Run) -> None:
+def test_submitter_status_and_cancel_of_insert(
+    make_user: UserFactory, seeds: list[str], run: Run
+) -> None:
     output = f"conformance_out_{run.tag}"
-    user = make_user(  # type: ignore[operator]
-        [Grant("DATASOURCE", output, "WRITE"), Grant("DATASOURCE", output, "READ")]
-    )
+    user = make_user([Grant("DATASOURCE", output, "WRITE"), Grant("DATASOURCE", output, "READ")])
     submitted = user.submit_task(
-        f'INSERT INTO "{output}" SELECT TIME_PARSE(\'2024-01-01\') AS __time, \'x\' AS page '
+        f"INSERT INTO \"{output}\" SELECT TIME_PARSE('2024-01-01') AS __time, 'x' AS page "
         "PARTITIONED BY DAY"
     )
     expect(submitted, 200, INSERT_NEEDS_WRITE)

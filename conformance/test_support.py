@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from fixtures.client import Exchange
+from fixtures.client import DruidClient, Exchange
+from fixtures.provision import Grant
 
 SEED_001 = "Apache Druid 24.0 docs, multi-stage-query/security.md (seed 001)"
 SPEC_HTTP = "shared/SPEC.md section 2, the HTTP surface"
+
+# make_user(grants) -> a client of a fresh user holding those grants (conformance/conftest.py)
+UserFactory = Callable[[list[Grant]], DruidClient]
 
 
 @dataclass(frozen=True)
@@ -30,10 +35,14 @@ def expect(exchange: Exchange, documented: int, rule: Rule) -> None:
     )
     if same:
         return
-    body = json.dumps(exchange.body)[:500] if not isinstance(exchange.body, str) else exchange.body[:500]
+    body = (
+        json.dumps(exchange.body)[:500]
+        if not isinstance(exchange.body, str)
+        else exchange.body[:500]
+    )
     raise AssertionError(
         f"Druid answered {exchange.status}, the documentation says {documented}.\n"
-        f"  rule: {rule.source}\n  passage: \"{rule.passage}\"\n"
+        f'  rule: {rule.source}\n  passage: "{rule.passage}"\n'
         f"  request: {exchange.method} {exchange.path} as {exchange.user or 'nobody'} "
         f"{json.dumps(exchange.request_body) if exchange.request_body is not None else ''}\n"
         f"  response: {exchange.status} {body}"
