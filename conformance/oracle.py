@@ -303,7 +303,7 @@ def _judge_permissions(
             missing=missing,
             rule=first,
             reason="missing " + ", ".join(str(m) for m in missing),
-            rules=deciding + ((forbidden,) if forbidden else ()),
+            rules=(*deciding, *((forbidden,) if forbidden else ())),
             resources=resources,
         )
     success = table.status
@@ -323,8 +323,23 @@ def _judge_permissions(
         missing=(),
         rule=success,
         reason=reason,
-        rules=(*table.allow, *used, success),
+        rules=(success, *_relevant(table.allow, resources), *used),
         resources=resources,
+    )
+
+
+def _relevant(rules: Iterable[Rule], res: StatementResources) -> tuple[Rule, ...]:
+    """The allow rules about what this statement reads (all of them if about nothing)."""
+    reads: dict[str, frozenset[str]] = {
+        "information_schema": res.information_schema_tables,
+        "sys_tables": res.sys_tables,
+        "lookups": res.lookups,
+    }
+    return tuple(
+        rule
+        for rule in rules
+        if rule.when_reads is None
+        or (reads[rule.when_reads] & rule.tables if rule.tables else reads[rule.when_reads])
     )
 
 

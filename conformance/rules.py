@@ -14,7 +14,9 @@ interprets. Fields of a rule:
 - for ``require``: ``selector`` (which resources of the statement), ``resource_type``,
   ``resource_name`` (for fixed resources), ``action``, optional ``tables`` (for ``sys_tables``)
   and ``when_setting`` (a cluster setting that must be true);
-- for ``deny``/``status``: ``condition``/``status``.
+- for ``deny``/``status``: ``condition``/``status``;
+- for ``allow``: optional ``when_reads`` (``information_schema``, ``sys_tables`` with optional
+  ``tables``, ``lookups``): the rule is cited only for statements that read such tables.
 
 The validator rejects anything else, so a vendor's typo fails loudly instead of being ignored.
 """
@@ -36,6 +38,7 @@ __all__ = [
     "CONDITIONS",
     "EFFECTS",
     "OPERATIONS",
+    "READ_TOPICS",
     "SELECTORS",
     "Edition",
     "Rule",
@@ -78,6 +81,8 @@ SELECTORS: dict[str, bool] = {
     "sys_tables": False,
 }
 BASES = frozenset({"stated", "inferred", "silent"})
+# what an `allow` rule is about: it is cited only when the statement reads such tables
+READ_TOPICS = frozenset({"information_schema", "sys_tables", "lookups"})
 ALL_KINDS: frozenset[str] = frozenset(kind.value for kind in StatementKind)
 
 _RULE_FIELDS = frozenset(
@@ -92,6 +97,7 @@ _RULE_FIELDS = frozenset(
         "action",
         "tables",
         "when_setting",
+        "when_reads",
         "condition",
         "status",
         "passage",
@@ -128,6 +134,7 @@ class Rule:
     action: Action | None = None
     tables: frozenset[str] | None = None
     when_setting: str | None = None
+    when_reads: str | None = None
     condition: str | None = None
     status: int | None = None
 
@@ -235,6 +242,14 @@ def _rule(raw: Any, header: Mapping[str, Any], where: str) -> Rule:
             fields["condition"] = raw["condition"]
     if effect != "require" and set(raw) & {"selector", "resource_type", "resource_name", "action"}:
         raise RuleTableError(f"{where}: only 'require' rules name resources")
+    if "when_reads" in raw:
+        if effect != "allow" or raw["when_reads"] not in READ_TOPICS:
+            raise RuleTableError(
+                f"{where}: when_reads is for allow rules, one of {sorted(READ_TOPICS)}"
+            )
+        fields["when_reads"] = raw["when_reads"]
+        if "tables" in raw:
+            fields["tables"] = _strings(raw["tables"], where, "tables")
     return Rule(
         id=rule_id,
         edition=str(header["id"]),
