@@ -16,6 +16,7 @@ from conformance.errors import ExitCode, SetupError
 # module path -> what it adds; order is the order shown in --help
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "fixtures.image_cli",
+    "fixtures.cluster_cli",
     "conformance.explain",
 )
 
