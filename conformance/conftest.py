@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conformance.errors import BadInputError, SetupError
+from conformance.errors import BadInputError, ExitCode, InfrastructureError, SetupError
 from conformance.run import Run
 from conformance.test_support import UserFactory
 from fixtures.client import Credentials, DruidClient
@@ -131,15 +131,41 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUN_KEY] = Run.create(Path(config.getoption("--reports-dir")))
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """An infrastructure problem inside a check is an ERROR of the run, never a verdict."""
+    report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(InfrastructureError):
+        report.infrastructure = True
+        run = item.config.stash.get(RUN_KEY, None)
+        if run is not None:
+            run.infrastructure_errors.append(f"{item.nodeid}: {call.excinfo.value}")
+    return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
+    if getattr(report, "infrastructure", False):
+        return "error", "E", "ERROR (infrastructure)"
+    return None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash.get(RUN_KEY, None)
+    if run is not None and run.infrastructure_errors:
+        session.exitstatus = int(ExitCode.INFRASTRUCTURE)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     run = config.stash.get(RUN_KEY, None)
-    if run is None:
+    if run is None or not run.did_anything:
         return
     run.history.close()
     summary = run.write_summary()
     terminalreporter.section("druid-conformance")
     for key, value in run.facts.items():
         terminalreporter.write_line(f"{key}: {value}")
+    for problem in run.infrastructure_errors:
+        terminalreporter.write_line(f"infrastructure error (not a verdict): {problem}", red=True)
     for name, seconds in run.timings.items():
         terminalreporter.write_line(f"{name}: {seconds:.3f} s")
     terminalreporter.write_line(f"history: {run.history.path} ({run.history.count} exchanges)")

@@ -23,12 +23,12 @@ class Run:
     history: History
     timings: dict[str, float] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
+    infrastructure_errors: list[str] = field(default_factory=list)
 
     @classmethod
     def create(cls, reports_root: Path) -> Run:
         run_id = new_run_id()
-        run_dir = reports_root / run_id
-        run_dir.mkdir(parents=True, exist_ok=True)
+        run_dir = reports_root / run_id  # made by the first thing written into it
         return cls(run_id, run_dir, History(run_dir / "history.jsonl"))
 
     @property
@@ -39,7 +39,12 @@ class Run:
     def time(self, name: str, seconds: float) -> None:
         self.timings[name] = round(seconds, 3)
 
+    @property
+    def did_anything(self) -> bool:
+        return bool(self.history.count or self.timings or self.infrastructure_errors)
+
     def write_summary(self) -> Path:
+        self.dir.mkdir(parents=True, exist_ok=True)
         path = self.dir / "timings.json"
         path.write_text(json.dumps({"timings": self.timings, **self.facts}, indent=2, default=str))
         return path

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from fixtures.client import REDACTED, Exchange
 
@@ -30,10 +30,9 @@ def _mask_keys(value: Any) -> Any:
 class History:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._secrets: set[str] = set()
         self._lock = threading.Lock()
-        self._handle = self.path.open("a", encoding="utf-8")
+        self._handle: TextIO | None = None  # opened on the first exchange: no empty run dirs
         self.count = 0
 
     def secret(self, value: str) -> None:
@@ -50,10 +49,15 @@ class History:
         entry = {**exchange.to_json(), **extra}
         line = self.redact(json.dumps(_mask_keys(entry), default=str, sort_keys=True))
         with self._lock:
+            if self._handle is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._handle = self.path.open("a", encoding="utf-8")
             self._handle.write(line + "\n")
             self._handle.flush()
             self.count += 1
 
     def close(self) -> None:
         with self._lock:
-            self._handle.close()
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
