@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import re
 import typing as t
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from sqlglot import TokenType, exp
@@ -162,7 +162,7 @@ class TableFunction(exp.Expression):
         function: str,
         args: Sequence[exp.Expr] = (),
         *,
-        kwargs: dict[str, exp.Expr] | None = None,
+        kwargs: Mapping[str, exp.Expr] | None = None,
         columns: Sequence[tuple[str, str]] = (),
         extend: bool = False,
         alias: str | None = None,
@@ -319,16 +319,19 @@ class MSQParser(DruidParser):
             and self._next
             and self._next.token_type == TokenType.L_PAREN
         ):
-            call = self._parse_function()
+            call = self._parse_function(anonymous=True)
             if not isinstance(call, exp.Func) or len(call.expressions) != 1:
                 self.raise_error("EXTERN as an export destination takes one destination function")
             assert isinstance(call, exp.Func)
             return ExportDestination(this=call.expressions[0])
-        table = self._parse_table_parts()
-        if table is None:
+        # the name only: `INSERT INTO t (SELECT ..) UNION ..` must not read `t(...)` as a call
+        parts = [self._parse_id_var(any_token=False)]
+        while parts[-1] is not None and self._match(TokenType.DOT):
+            parts.append(self._parse_id_var(any_token=True))
+        if parts[-1] is None or len(parts) > 3:
             self.raise_error("expected a target datasource after INTO")
-        assert table is not None  # raise_error raises at the default error level
-        return table
+        names = [*([None] * (3 - len(parts))), *parts]
+        return self.expression(exp.Table(catalog=names[0], db=names[1], this=names[2]))
 
     def _parse_overwrite(self) -> Overwrite:
         if not self._match(TokenType.OVERWRITE):
@@ -341,7 +344,8 @@ class MSQParser(DruidParser):
         return Overwrite(all=True)
 
     def _parse_ingest_query(self) -> exp.Expr | None:
-        query = self._parse_select()
+        # nested: a query may start with a parenthesised operand, `(SELECT .. LIMIT 1) UNION ..`
+        query = self._parse_select(nested=True, parse_subquery_alias=False)
         query = self._parse_set_operations(query)
         return self._parse_query_modifiers(query) if query else None
 
@@ -397,7 +401,8 @@ class MSQParser(DruidParser):
     def _parse_table_function(self) -> TableFunction:
         self._advance()  # TABLE
         self._match(TokenType.L_PAREN)
-        call = self._parse_function()
+        # anonymous: table functions are Druid's (inline, http, ...), never sqlglot's built-ins
+        call = self._parse_function(anonymous=True, any_token=True)
         if call is None:
             self.raise_error("TABLE(...) must contain a table function call")
         if not self._match(TokenType.R_PAREN):
