@@ -10,16 +10,18 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance.errors import BadInputError, ExitCode, InfrastructureError, SetupError
+from conformance.profiles import DEFAULT_PROFILE, PROFILES
 from conformance.run import Run
+from conformance.scenario import Judge, ScenarioRunner
 from conformance.test_support import UserFactory
-from fixtures.client import Credentials, DruidClient
+from fixtures.client import Credentials, DruidClient, Recorder
 from fixtures.cluster import (
     Cluster,
     connect_external_cluster,
@@ -74,6 +76,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="task slots of the started cluster's Indexer; an MSQ query takes two (default 6)",
     )
     group.addoption(
+        "--oracle-profile",
+        default=None,
+        help="documentation edition that judges Druid (default: chosen from the Druid version; "
+        "see 'druid-conformance explain --help')",
+    )
+    group.addoption(
         "--reports-dir",
         default="reports",
         help="where each run writes reports/<run-id>/ (default: ./reports)",
@@ -98,6 +106,9 @@ def _check_options(config: pytest.Config) -> None:
     version = config.getoption("--druid-version")
     if version:
         release(version)  # raises BadInputError for a malformed or unsupported release
+    profile = config.getoption("--oracle-profile")
+    if profile and profile not in PROFILES:
+        raise BadInputError(f"unknown --oracle-profile {profile!r}; known: {', '.join(PROFILES)}")
     if config.getoption("--task-slots") < 2:
         raise BadInputError("--task-slots must be at least 2: an MSQ query takes two")
 
@@ -226,7 +237,7 @@ def cluster(pytestconfig: pytest.Config, run: Run) -> Iterator[Cluster]:
         the_cluster.stop()
 
 
-def _recorder(run: Run) -> Callable[..., None]:
+def _recorder(run: Run) -> Recorder:
     return run.history.record
 
 
@@ -291,3 +302,34 @@ def make_user(
     for name in made:
         security.delete_role(f"r_{name}")
         security.delete_user(name)
+
+
+def oracle_profile_for(druid_version: str) -> str:
+    """The documentation edition that judges a Druid release (see conformance/profiles.py)."""
+    try:
+        major = int(druid_version.split(".")[0])
+    except ValueError:
+        return DEFAULT_PROFILE
+    if major < 27:
+        return "druid-24"
+    return "druid-27" if major < 29 else "druid-latest"
+
+
+@pytest.fixture(scope="session")
+def judge(pytestconfig: pytest.Config, cluster: Cluster, run: Run, seeds: list[str]) -> Judge:
+    profile = pytestconfig.getoption("--oracle-profile") or oracle_profile_for(
+        cluster.druid_version
+    )
+    run.facts["oracle_profile"] = profile
+    return Judge(run, cluster.druid_version, profile, frozenset(seeds))
+
+
+@pytest.fixture(scope="session")
+def scenario_runner(
+    security: SecurityAdmin,
+    barrier: PropagationBarrier,
+    router: DruidClient,
+    admin_client: DruidClient,
+    judge: Judge,
+) -> ScenarioRunner:
+    return ScenarioRunner(security, barrier, router, admin_client, judge)

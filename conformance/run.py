@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.checks import Check
 from reports.history import History
 
 
@@ -24,6 +25,9 @@ class Run:
     timings: dict[str, float] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     infrastructure_errors: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    operations: int = 0
+    operation_seconds: float = 0.0
 
     @classmethod
     def create(cls, reports_root: Path) -> Run:
@@ -38,6 +42,15 @@ class Run:
 
     def time(self, name: str, seconds: float) -> None:
         self.timings[name] = round(seconds, 3)
+
+    def record_check(self, check: Check) -> None:
+        self.checks.append(check)
+        self.history.record_check({**check.to_json(), "exchange_seq": check.exchange.seq})
+
+    def time_operations(self, count: int, seconds: float) -> None:
+        """Checked operations and the wall time they took, for the throughput figure."""
+        self.operations += count
+        self.operation_seconds += seconds
 
     @property
     def did_anything(self) -> bool:

@@ -45,16 +45,26 @@ class History:
             text = text.replace(secret, REDACTED)
         return text
 
-    def record(self, exchange: Exchange, **extra: Any) -> None:
-        entry = {**exchange.to_json(), **extra}
-        line = self.redact(json.dumps(_mask_keys(entry), default=str, sort_keys=True))
+    def record(self, exchange: Exchange) -> int:
+        """Append an exchange; returns its sequence number (1-based line of its kind)."""
         with self._lock:
-            if self._handle is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._handle = self.path.open("a", encoding="utf-8")
-            self._handle.write(line + "\n")
-            self._handle.flush()
             self.count += 1
+            seq = self.count
+            self._write({"type": "exchange", **exchange.to_json(), "seq": seq})
+        return seq
+
+    def record_check(self, check: dict[str, Any]) -> None:
+        """Append the oracle's judgement of an exchange (which it names by ``exchange_seq``)."""
+        with self._lock:
+            self._write({"type": "check", **check})
+
+    def _write(self, entry: dict[str, Any]) -> None:
+        line = self.redact(json.dumps(_mask_keys(entry), default=str, sort_keys=True))
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("a", encoding="utf-8")
+        self._handle.write(line + "\n")
+        self._handle.flush()
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,121 @@
+"""One check: the oracle's verdict next to Druid's answer, and what their difference means.
+
+Generation (``strategies/``), execution (``conformance/scenario.py``) and judgement (here) are
+kept apart, as schemathesis keeps them: a check knows nothing of how its input was made.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from conformance.oracle import Case, Verdict
+from fixtures.client import Exchange
+
+
+class Outcome(StrEnum):
+    AGREES = "agrees"
+    KNOWN_DEVIATION = "known-deviation"
+    NEW_DEVIATION = "new-deviation"
+
+
+def same_answer(documented: int, observed: int) -> bool:
+    """2xx compares by class (the docs say 200 where Druid may say 202); the rest exactly."""
+    if documented // 100 == 2:
+        return observed // 100 == 2
+    return documented == observed
+
+
+@dataclass(frozen=True)
+class Check:
+    """The oracle's verdict on a case and the exchange Druid answered it with."""
+
+    label: str  # e.g. "submit x SELECT_JOIN" — the coverage cell without the verdict
+    case: Case
+    verdict: Verdict
+    exchange: Exchange
+    druid_version: str
+    deviation_id: str | None = None  # set when a known deviation explains a disagreement
+
+    @property
+    def agrees(self) -> bool:
+        return same_answer(self.verdict.status, self.exchange.status)
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.agrees:
+            return Outcome.AGREES
+        return Outcome.KNOWN_DEVIATION if self.deviation_id else Outcome.NEW_DEVIATION
+
+    @property
+    def cell(self) -> str:
+        return f"{self.label} x {self.verdict.verdict.value}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "cell": self.cell,
+            "outcome": self.outcome.value,
+            "deviation": self.deviation_id,
+            "druid_version": self.druid_version,
+            "case": {
+                "id": self.case.id,
+                "operation": self.case.operation,
+                "sql": self.case.sql,
+                "profile": self.case.profile,
+                "permissions": [p.to_json() for p in self.case.permissions],
+                "actor_is_submitter": self.case.actor_is_submitter,
+                "authenticated": self.case.authenticated,
+            },
+            "verdict": self.verdict.to_json(),
+            "observed_status": self.exchange.status,
+        }
+
+    def explain(self) -> str:
+        """What a reader needs to judge a disagreement, in one block."""
+        v = self.verdict
+        rule = v.rule
+        body = self.exchange.body
+        shown = body[:400] if isinstance(body, str) else json.dumps(body)[:400]
+        lines = [
+            f"{self.outcome.value.upper()}: Druid {self.druid_version} answered "
+            f"{self.exchange.status} to {self.case.operation}; the documentation says "
+            f"{v.status} ({v.verdict.value}).",
+            f"  rule {rule.id}: {rule.page} ({rule.version})",
+            f'  passage: "{rule.passage.strip()}"',
+            f"  oracle: {v.reason}",
+            f"  required: {', '.join(map(str, v.required)) or 'nothing'}",
+            f"  missing:  {', '.join(map(str, v.missing)) or 'nothing'}",
+            f"  actor holds: {_holds(self.case)}"
+            f" ({'the submitter' if self.case.actor_is_submitter else 'not the submitter'})",
+            f"  statement: {self.case.sql}",
+            f"  request:  {self.exchange.method} {self.exchange.path} as "
+            f"{self.exchange.user or 'nobody'}",
+            f"  response: {self.exchange.status} {shown}",
+        ]
+        if self.deviation_id:
+            lines.insert(1, f"  known deviation {self.deviation_id} (conformance/deviations/)")
+        return "\n".join(lines)
+
+
+def _holds(case: Case) -> str:
+    held = ", ".join(f"{p.action.value} {p.type} {p.pattern!r}" for p in case.permissions)
+    return held or "nothing"
+
+
+class NewDeviation(AssertionError):
+    """Druid disagrees with the documentation and no known deviation explains it."""
+
+
+def assert_conforms(checks: Sequence[Check], reproduce: str = "") -> None:
+    """Fail with every unexplained disagreement, each with the oracle's reasoning."""
+    new = [c for c in checks if c.outcome is Outcome.NEW_DEVIATION]
+    if not new:
+        return
+    text = "\n\n".join(c.explain() for c in new)
+    if reproduce:
+        text += f"\n\nreproduce:\n{reproduce}"
+    raise NewDeviation(text)

@@ -1,0 +1,178 @@
+"""The known-deviation registry: where a real Druid answers otherwise than its documentation.
+
+Entries live in ``conformance/deviations/*.toml``, one table per Druid line, and come only from
+real observations: each names the passage it contradicts, the versions it was seen on, what was
+observed, a minimal example, and a command that shows it. A disagreement that matches an entry is
+a known deviation (reported, not failed); any other fails the run. Every run re-checks every
+entry that applies to its version, so an entry that no longer occurs is reported as fixed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from conformance.checks import Check
+from conformance.errors import BadInputError
+from conformance.permissions import Action, Grants, Resource
+
+REGISTRY_DIR = Path(__file__).parent / "deviations"
+_FIELDS = frozenset(
+    {
+        "id",
+        "title",
+        "druid_versions",
+        "operation",
+        "rule",
+        "passage",
+        "documented_status",
+        "observed_status",
+        "observed",
+        "when",
+        "example",
+        "reproduce",
+    }
+)
+_WHEN_FIELDS = frozenset({"kinds", "actor_lacks", "actor_holds", "actor_is_submitter"})
+
+
+@dataclass(frozen=True)
+class Example:
+    """A minimal scenario showing the deviation: what the submitter and the actor hold."""
+
+    sql: str
+    operation: str
+    submitter: tuple[dict[str, str], ...]
+    actor: tuple[dict[str, str], ...] | None  # None: the submitter acts
+
+    @classmethod
+    def from_toml(cls, raw: Mapping[str, Any], where: str) -> Example:
+        try:
+            actor = raw.get("actor")
+            return cls(
+                sql=str(raw["sql"]),
+                operation=str(raw["operation"]),
+                submitter=tuple(dict(p) for p in raw["submitter"]),
+                actor=None if actor in (None, "submitter") else tuple(dict(p) for p in actor),
+            )
+        except (KeyError, TypeError) as error:
+            raise BadInputError(f"{where}: bad example ({error})") from None
+
+
+@dataclass(frozen=True)
+class Deviation:
+    id: str
+    title: str
+    druid_versions: tuple[str, ...]
+    operation: str
+    rule: str
+    passage: str
+    documented_status: int
+    observed_status: int
+    observed: str
+    example: Example
+    reproduce: str
+    when: Mapping[str, Any] = field(default_factory=dict)
+
+    def applies_to(self, druid_version: str) -> bool:
+        return druid_version in self.druid_versions
+
+    def matches(self, check: Check) -> bool:
+        """Does this entry explain the check's disagreement?"""
+        return (
+            self.applies_to(check.druid_version)
+            and check.case.operation == self.operation
+            and check.verdict.rule.id == self.rule
+            and check.verdict.status // 100 == self.documented_status // 100
+            and check.exchange.status == self.observed_status
+            and self._conditions_hold(check)
+        )
+
+    def _conditions_hold(self, check: Check) -> bool:
+        resources = check.verdict.resources
+        kind = resources.kind.value if resources is not None else None
+        if "kinds" in self.when and kind not in self.when["kinds"]:
+            return False
+        submitter = self.when.get("actor_is_submitter")
+        if submitter is not None and check.case.actor_is_submitter != submitter:
+            return False
+        grants = Grants(check.case.permissions)
+        values = {"task_datasource": task_datasource(check)}
+        for text in self.when.get("actor_lacks", ()):
+            if _holds(grants, text, values):
+                return False
+        return all(_holds(grants, text, values) for text in self.when.get("actor_holds", ()))
+
+
+def task_datasource(check: Check) -> str:
+    """The datasource the Overlord files a task under: the output, or the SELECT stub."""
+    resources = check.verdict.resources
+    if resources is not None and resources.datasource_written:
+        return resources.datasource_written
+    return "__query_select"
+
+
+def _holds(grants: Grants, text: str, values: Mapping[str, str]) -> bool:
+    """``"WRITE DATASOURCE {task_datasource}"`` -> does the actor hold it?"""
+    action, type_, name = text.format(**values).split(" ", 2)
+    return grants.allows(Resource(type_, name), Action(action))
+
+
+def _deviation(raw: Mapping[str, Any], where: str) -> Deviation:
+    extra = set(raw) - _FIELDS
+    if extra:
+        raise BadInputError(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
+    when = dict(raw.get("when", {}))
+    if set(when) - _WHEN_FIELDS:
+        raise BadInputError(f"{where}: unknown 'when' field(s) {set(when) - _WHEN_FIELDS}")
+    try:
+        return Deviation(
+            id=raw["id"],
+            title=raw["title"],
+            druid_versions=tuple(raw["druid_versions"]),
+            operation=raw["operation"],
+            rule=raw["rule"],
+            passage=raw["passage"],
+            documented_status=int(raw["documented_status"]),
+            observed_status=int(raw["observed_status"]),
+            observed=raw["observed"],
+            example=Example.from_toml(raw["example"], f"{where} {raw['id']}"),
+            reproduce=raw["reproduce"],
+            when=when,
+        )
+    except KeyError as error:
+        raise BadInputError(f"{where}: missing field {error}") from None
+
+
+def load(paths: Iterable[Path] | None = None) -> tuple[Deviation, ...]:
+    entries: list[Deviation] = []
+    for path in sorted(paths if paths is not None else REGISTRY_DIR.glob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise BadInputError(f"{path}: {error}") from None
+        entries.extend(_deviation(raw, path.name) for raw in data.get("deviation", []))
+    ids = [d.id for d in entries]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise BadInputError(f"duplicate deviation id(s): {', '.join(sorted(duplicates))}")
+    return tuple(entries)
+
+
+@cache
+def registry() -> tuple[Deviation, ...]:
+    return load()
+
+
+def explain(check: Check, entries: Iterable[Deviation] | None = None) -> str | None:
+    """The id of the known deviation that explains a disagreeing check, if any."""
+    if check.agrees:
+        return None
+    for entry in entries if entries is not None else registry():
+        if entry.matches(check):
+            return entry.id
+    return None
