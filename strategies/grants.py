@@ -1,0 +1,243 @@
+"""Permission names, grants, roles and users: the world a scenario provisions.
+
+A permission's name is a Java regex matched against the WHOLE resource name, case-sensitively
+(SPEC section 3). The strategies here make names that are meant to match a resource (exact,
+``.*``, a prefix with ``.*``, anchors, a dot standing for one character, a character class) and
+near misses meant NOT to (a strict prefix such as ``wiki`` against ``wikipedia``, another case
+such as ``Wiki``, a dot on a strict prefix such as ``w.ki``, anchors on a prefix, one character
+more or less). Every candidate is checked with the oracle's own matcher
+(``conformance.permissions.compile_pattern``), so "matching" and "near miss" are facts, not hopes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+from conformance.permissions import RESOURCE_TYPES, Action, Permission, compile_pattern
+from fixtures.provision import Grant
+from strategies.identities import passwords, user_names
+from strategies.naming import Namer
+
+__all__ = [
+    "ACTIONS",
+    "QUERY_SELECT_STUB",
+    "TYPES",
+    "Grant",
+    "RoleSpec",
+    "UserSpec",
+    "grants",
+    "java_quote",
+    "matches",
+    "matching_patterns",
+    "near_miss_patterns",
+    "noise_grants",
+    "roles",
+    "split_into_roles",
+    "to_permission",
+    "users",
+]
+
+TYPES: tuple[str, ...] = tuple(sorted(RESOURCE_TYPES))
+ACTIONS: tuple[str, ...] = (Action.READ.value, Action.WRITE.value)
+QUERY_SELECT_STUB = "__query_select"
+# Names worth granting on: the seeds, the SELECT stub, the EXTERNAL and STATE resources.
+INTERESTING_NAMES: tuple[str, ...] = (
+    "wikipedia",
+    "wiki",
+    "Wiki",
+    "koalas",
+    QUERY_SELECT_STUB,
+    "EXTERNAL",
+    "STATE",
+    "CONFIG",
+    "maxNumTasks",
+)
+
+_JAVA_META = set("\\^$.|?*+()[]{}")
+
+
+def java_quote(name: str) -> str:
+    """A Java regex matching exactly ``name`` (metacharacters escaped, readable otherwise)."""
+    return "".join("\\" + c if c in _JAVA_META else c for c in name)
+
+
+def matches(pattern: str, name: str) -> bool:
+    """Whether basic-security's matcher lets ``pattern`` through for ``name`` (oracle's view)."""
+    return compile_pattern(pattern).fullmatch(name) is not None
+
+
+def to_permission(grant: Grant) -> Permission:
+    """The oracle's form of a provisioned grant."""
+    return Permission(pattern=grant.name, type=grant.type, action=Action(grant.action))
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+def _matching_candidates(name: str, cut: int, at: int) -> list[str]:
+    quoted = java_quote(name)
+    prefix = java_quote(name[:cut])
+    out = [quoted, ".*", prefix + ".*", f"^{quoted}$", f"(?:{quoted})", f"{quoted}|zz_nomatch"]
+    char = name[at]
+    if char.isalnum():  # a dot in place of one character still matches it
+        out.append(java_quote(name[:at]) + "." + java_quote(name[at + 1 :]))
+        if char.isalpha():
+            out.append(
+                java_quote(name[:at])
+                + f"[{char.lower()}{char.upper()}]"
+                + java_quote(name[at + 1 :])
+            )
+    return out
+
+
+def _near_miss_candidates(name: str, cut: int, at: int) -> list[str]:
+    prefix = name[:cut]
+    out = [
+        java_quote(name.swapcase()),
+        java_quote(name[:1].swapcase() + name[1:]),
+        java_quote(name) + "s",
+        java_quote(name) + ".+",
+        java_quote(name[:-1]),
+        "." + java_quote(name),
+    ]
+    if prefix and prefix != name:
+        quoted_prefix = java_quote(prefix)
+        out += [quoted_prefix, f"^{quoted_prefix}", f"{quoted_prefix}$"]
+        if at < len(prefix) and prefix[at].isalnum():
+            out.append(java_quote(prefix[:at]) + "." + java_quote(prefix[at + 1 :]))
+    return out
+
+
+def matching_patterns(name: str) -> st.SearchStrategy[str]:
+    """Patterns that DO match the whole of ``name``: exact, ``.*``, ``wiki.*``, ``^x$``, ..."""
+    if not name:
+        return st.sampled_from([".*", ""])
+    return st.builds(
+        _matching_candidates,
+        st.just(name),
+        st.integers(0, len(name)),
+        st.integers(0, len(name) - 1),
+    ).flatmap(lambda c: st.sampled_from([p for p in c if matches(p, name)]))
+
+
+def near_miss_patterns(name: str) -> st.SearchStrategy[str]:
+    """Patterns that look like ``name`` but do NOT match it: ``wiki`` for ``wikipedia``, ..."""
+    if not name:
+        return st.just("x")
+    return st.builds(
+        _near_miss_candidates,
+        st.just(name),
+        st.integers(1, max(1, len(name) - 1)),
+        st.integers(0, len(name) - 1),
+    ).flatmap(lambda c: st.sampled_from(sorted({p for p in c if not matches(p, name)})))
+
+
+# --------------------------------------------------------------------------- grants
+
+
+def grants(
+    types: Sequence[str] = TYPES,
+    actions: Sequence[str] = ACTIONS,
+    names: Sequence[str] = INTERESTING_NAMES,
+) -> st.SearchStrategy[Grant]:
+    """Any grant: every resource type and action, on interesting names or their variations."""
+
+    def pattern_for(name: str) -> st.SearchStrategy[str]:
+        return st.one_of(st.just(name), matching_patterns(name), near_miss_patterns(name))
+
+    return st.builds(
+        Grant,
+        type=st.sampled_from(types),
+        name=st.sampled_from(names).flatmap(pattern_for),
+        action=st.sampled_from(actions),
+    )
+
+
+def noise_grants(
+    avoid: Iterable[tuple[str, str, str]] = (), max_size: int = 4
+) -> st.SearchStrategy[list[Grant]]:
+    """Unrelated grants that never cover any ``(type, name, action)`` of ``avoid``."""
+    avoided = tuple(avoid)
+
+    def harmless(grant: Grant) -> bool:
+        return not any(
+            grant.type == t and grant.action == a and matches(grant.name, n) for t, n, a in avoided
+        )
+
+    return st.lists(grants().filter(harmless), max_size=max_size)
+
+
+# --------------------------------------------------------------------------- roles and users
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A role to provision: its (unique) name and the whole list of its grants."""
+
+    name: str
+    grants: tuple[Grant, ...]
+
+    def permissions(self) -> tuple[Permission, ...]:
+        return tuple(to_permission(g) for g in self.grants)
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    """A user to provision: name, password and the roles assigned to it."""
+
+    name: str
+    password: str
+    roles: tuple[RoleSpec, ...]
+
+    def permissions(self) -> tuple[Permission, ...]:
+        """The union of the roles' permissions, as the oracle's ``Case.permissions`` wants."""
+        return tuple(dict.fromkeys(p for role in self.roles for p in role.permissions()))
+
+    def grants(self) -> tuple[Grant, ...]:
+        return tuple(dict.fromkeys(g for role in self.roles for g in role.grants))
+
+    def __repr__(self) -> str:  # no password in reports
+        return f"UserSpec(name={self.name!r}, roles={[r.name for r in self.roles]!r})"
+
+
+def _role_name(namer: Namer) -> st.SearchStrategy[str]:
+    return user_names(namer, "role")
+
+
+def roles(
+    namer: Namer, grant: st.SearchStrategy[Grant] | None = None
+) -> st.SearchStrategy[RoleSpec]:
+    """A role with zero to four grants of any type and action."""
+    return st.builds(
+        RoleSpec,
+        name=_role_name(namer),
+        grants=st.lists(grant or grants(), max_size=4).map(tuple),
+    )
+
+
+@st.composite
+def split_into_roles(
+    draw: st.DrawFn, namer: Namer, wanted: Sequence[Grant], max_roles: int = 3
+) -> tuple[RoleSpec, ...]:
+    """Spread ``wanted`` over one to ``max_roles`` roles (some maybe empty): the user's union
+    of roles is what counts, so a permission split over roles must work like one role."""
+    count = draw(st.integers(1, max_roles))
+    buckets: list[list[Grant]] = [[] for _ in range(count)]
+    for grant in wanted:
+        buckets[draw(st.integers(0, count - 1))].append(grant)
+    return tuple(RoleSpec(draw(_role_name(namer)), tuple(bucket)) for bucket in buckets)
+
+
+def users(
+    namer: Namer, role: st.SearchStrategy[RoleSpec] | None = None
+) -> st.SearchStrategy[UserSpec]:
+    """A user holding zero to three roles."""
+    return st.builds(
+        UserSpec,
+        name=user_names(namer),
+        password=passwords(),
+        roles=st.lists(role or roles(namer), max_size=3).map(tuple),
+    )
