@@ -11,7 +11,7 @@ more or less). Every candidate is checked with the oracle's own matcher
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
@@ -111,28 +111,39 @@ def _near_miss_candidates(name: str, cut: int, at: int) -> list[str]:
     return out
 
 
+@st.composite
+def _one_of(draw: st.DrawFn, build: Callable[[int, int], list[str]]) -> str:
+    """Pick a candidate with draws whose SHAPE does not depend on the name: names may come
+    from a namer (``strat_x_ds9`` vs ``strat_x_ds10``), and Hypothesis requires the same
+    choices to replay the same way (else ``FlakyStrategyDefinition``)."""
+    cut, at, pick = draw(st.integers(0, 255)), draw(st.integers(0, 255)), draw(st.integers(0, 255))
+    options = build(cut, at)
+    return options[pick % len(options)]
+
+
 def matching_patterns(name: str) -> st.SearchStrategy[str]:
     """Patterns that DO match the whole of ``name``: exact, ``.*``, ``wiki.*``, ``^x$``, ..."""
-    if not name:
-        return st.sampled_from([".*", ""])
-    return st.builds(
-        _matching_candidates,
-        st.just(name),
-        st.integers(0, len(name)),
-        st.integers(0, len(name) - 1),
-    ).flatmap(lambda c: st.sampled_from([p for p in c if matches(p, name)]))
+
+    def build(cut: int, at: int) -> list[str]:
+        if not name:
+            return [".*", ""]
+        candidates = _matching_candidates(name, cut % (len(name) + 1), at % len(name))
+        return [p for p in dict.fromkeys(candidates) if matches(p, name)]
+
+    return _one_of(build)
 
 
 def near_miss_patterns(name: str) -> st.SearchStrategy[str]:
     """Patterns that look like ``name`` but do NOT match it: ``wiki`` for ``wikipedia``, ..."""
-    if not name:
-        return st.just("x")
-    return st.builds(
-        _near_miss_candidates,
-        st.just(name),
-        st.integers(1, max(1, len(name) - 1)),
-        st.integers(0, len(name) - 1),
-    ).flatmap(lambda c: st.sampled_from(sorted({p for p in c if not matches(p, name)})))
+
+    def build(cut: int, at: int) -> list[str]:
+        if not name:
+            return ["x"]
+        cut = 1 + cut % max(1, len(name) - 1)
+        candidates = _near_miss_candidates(name, cut, at % len(name))
+        return [p for p in dict.fromkeys(candidates) if not matches(p, name)]
+
+    return _one_of(build)
 
 
 # --------------------------------------------------------------------------- grants

@@ -1,0 +1,366 @@
+"""Scenarios steered so that every cell (operation x query kind x verdict) is reached.
+
+Uniformly random grants almost never allow a join into a new datasource, and almost never
+forbid ``SELECT 1``: a property test over them would sit in a few cells. So a scenario draws
+its cell first, then a query of that kind, then asks the oracle which permissions the operation
+requires (``decide`` with no permissions lists them in ``required``) and builds grants AIMED at
+the cell's verdict:
+
+- ALLOWED: every required permission, each as the exact name or a regex that matches it, spread
+  over one to three roles, plus unrelated noise;
+- FORBIDDEN: at least one required permission is dropped, or replaced by a near miss (a name
+  that does not match, the other action, another resource type); noise never covers it;
+- UNAUTHENTICATED: the grants of ALLOWED, but the actor sends a wrong password or nothing.
+
+For ``status``/``cancel`` the submitter must be allowed to submit (the task must exist); the
+actor is the submitter or another user. The oracle's verdict for the finished scenario is part
+of it, and must equal the cell's verdict (``SteeringError`` otherwise: a bug here, not a
+finding). Each scenario records ``hypothesis.event("cell: submit x SELECT_JOIN x forbidden")``,
+so ``--hypothesis-show-statistics`` shows the coverage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from hypothesis import assume, event
+from hypothesis import strategies as st
+
+from conformance.oracle import Case, Verdict, VerdictKind, decide
+from conformance.permissions import Action, ResourceAction
+from conformance.profiles import DEFAULT_PROFILE
+from fixtures.client import Credentials
+from strategies.grants import (
+    TYPES,
+    Grant,
+    RoleSpec,
+    UserSpec,
+    java_quote,
+    matches,
+    matching_patterns,
+    near_miss_patterns,
+    noise_grants,
+    split_into_roles,
+    users,
+)
+from strategies.identities import NoCredentials, credentials_for, passwords, user_names
+from strategies.naming import Namer
+from strategies.queries import (
+    DRUID_27_KINDS,
+    SEED_DATASOURCES,
+    GeneratedQuery,
+    QueryKind,
+    query_of_kind,
+)
+
+__all__ = [
+    "STEERED_VERDICTS",
+    "Cell",
+    "Operation",
+    "Scenario",
+    "SteeringError",
+    "feasible_cells",
+    "grants_for_verdict",
+    "required_permissions",
+    "scenarios",
+]
+
+STEERED_VERDICTS: tuple[VerdictKind, ...] = (
+    VerdictKind.ALLOWED,
+    VerdictKind.FORBIDDEN,
+    VerdictKind.UNAUTHENTICATED,
+)
+
+
+class Operation(StrEnum):
+    """The task-API operations; values are the oracle's operation names."""
+
+    SUBMIT = "submit"
+    STATUS = "status"
+    CANCEL = "cancel"
+
+
+class SteeringError(AssertionError):
+    """The grants built for a verdict do not give it: a bug in the steering."""
+
+
+@dataclass(frozen=True, order=True)
+class Cell:
+    operation: Operation
+    kind: QueryKind
+    verdict: VerdictKind
+
+    def __str__(self) -> str:
+        return f"{self.operation.value} x {self.kind.value} x {self.verdict.value}"
+
+
+def feasible_cells(
+    operations: Collection[Operation] = tuple(Operation),
+    kinds: Collection[QueryKind] = DRUID_27_KINDS,
+    verdicts: Collection[VerdictKind] = STEERED_VERDICTS,
+    settings: Mapping[str, Any] | None = None,
+) -> tuple[Cell, ...]:
+    """The cells the oracle lets exist. Submitting ``SELECT 1`` requires no permission (unless
+    context parameters are authorized: ``maxNumTasks`` is always sent), so it cannot be
+    forbidden; every other kind reads, writes or is a task whose stub needs READ."""
+    context_secured = bool((settings or {}).get("authorizeQueryContextParams"))
+    return tuple(
+        Cell(op, kind, verdict)
+        for op in Operation
+        if op in operations
+        for kind in QueryKind
+        if kind in kinds
+        for verdict in STEERED_VERDICTS
+        if verdict in verdicts
+        and not (
+            op is Operation.SUBMIT
+            and kind is QueryKind.SELECT_LITERAL
+            and verdict is VerdictKind.FORBIDDEN
+            and not context_secured
+        )
+    )
+
+
+def _case(
+    query: GeneratedQuery,
+    operation: Operation,
+    user: UserSpec | None,
+    *,
+    profile: str,
+    settings: Mapping[str, Any],
+    existing: frozenset[str] | None,
+    authenticated: bool = True,
+    actor_is_submitter: bool = True,
+) -> Case:
+    return Case(
+        id=f"{operation.value}:{query.kind.value}",
+        operation=operation.value,
+        sql=query.sql,
+        profile=profile,
+        settings=dict(settings),
+        context=dict(query.context),
+        permissions=user.permissions() if user else (),
+        authenticated=authenticated,
+        actor_is_submitter=actor_is_submitter,
+        existing_datasources=existing,
+    )
+
+
+def required_permissions(
+    query: GeneratedQuery,
+    operation: Operation,
+    *,
+    profile: str = DEFAULT_PROFILE,
+    settings: Mapping[str, Any] | None = None,
+) -> tuple[ResourceAction, ...]:
+    """What the oracle requires for ``operation`` on ``query`` (asked with no permissions)."""
+    verdict = decide(
+        _case(query, operation, None, profile=profile, settings=settings or {}, existing=None)
+    )
+    if verdict.verdict not in (VerdictKind.ALLOWED, VerdictKind.FORBIDDEN):
+        raise SteeringError(f"{query.sql!r} is {verdict.verdict.value}: {verdict.reason}")
+    return verdict.required
+
+
+# --------------------------------------------------------------------------- grants
+
+
+def _covers(grant: Grant, needed: ResourceAction) -> bool:
+    return (
+        grant.type == needed.resource.type
+        and grant.action == needed.action.value
+        and matches(grant.name, needed.resource.name)
+    )
+
+
+@st.composite
+def _granting(draw: st.DrawFn, needed: ResourceAction, avoid: Sequence[ResourceAction]) -> Grant:
+    """A grant that covers ``needed`` (exact or regex) and none of ``avoid``."""
+    name = needed.resource.name
+    pattern = draw(matching_patterns(name))
+    grant = Grant(needed.resource.type, pattern, needed.action.value)
+    if any(_covers(grant, a) for a in avoid):  # e.g. '.*' would also grant a missed one
+        grant = Grant(needed.resource.type, java_quote(name), needed.action.value)
+    return grant
+
+
+@st.composite
+def _missing(draw: st.DrawFn, needed: ResourceAction) -> list[Grant]:
+    """Nothing, or a near miss of ``needed``: another name, action or type."""
+    name, rtype, action = needed.resource.name, needed.resource.type, needed.action.value
+    how = draw(st.sampled_from(["drop", "name", "action", "type"]))
+    if how == "name":
+        return [Grant(rtype, draw(near_miss_patterns(name)), action)]
+    if how == "action":  # WRITE does not imply READ, nor READ WRITE
+        other = Action.WRITE if needed.action is Action.READ else Action.READ
+        return [Grant(rtype, draw(st.sampled_from([name, ".*"])), other.value)]
+    if how == "type":
+        other_type = TYPES[(TYPES.index(rtype) + draw(st.integers(1, len(TYPES) - 1))) % len(TYPES)]
+        return [Grant(other_type, draw(st.sampled_from([name, ".*"])), action)]
+    return []
+
+
+@st.composite
+def grants_for_verdict(
+    draw: st.DrawFn,
+    required: Sequence[ResourceAction],
+    verdict: VerdictKind,
+    keep: Sequence[ResourceAction] = (),
+) -> list[Grant]:
+    """Grants aimed at ``verdict`` for ``required``; ``keep`` must stay granted whatever the
+    verdict (the submitter's own needs when it is also the actor). FORBIDDEN misses at least
+    one of ``required`` that is not in ``keep`` (the caller makes sure one exists)."""
+    missed: list[ResourceAction] = []
+    if verdict is VerdictKind.FORBIDDEN:
+        candidates = [r for r in required if r not in keep]
+        if not candidates:
+            raise SteeringError("nothing can be missing: every requirement must be kept")
+        missed = draw(st.lists(st.sampled_from(candidates), min_size=1, unique=True))
+    wanted = list(dict.fromkeys([*keep, *(r for r in required if r not in missed)]))
+    out = [draw(_granting(r, missed)) for r in wanted]
+    for r in missed:
+        out += draw(_missing(r))
+    avoid = [(r.resource.type, r.resource.name, r.action.value) for r in missed]
+    out += draw(noise_grants(avoid=avoid, max_size=3))
+    return list(dict.fromkeys(out))
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A world of users and roles, who submits, who acts, what, and the oracle's verdict.
+
+    Provision ``users`` (their ``roles``), let ``submitter`` submit ``query`` (unless the
+    operation is the submit itself), then let the actor perform ``operation`` sending ``login``
+    (the actor's real credentials, a wrong password, or ``NoCredentials``). ``expected`` is the
+    oracle's verdict on that last request; ``submit_expected`` on the submitter's submit.
+    """
+
+    operation: Operation
+    query: GeneratedQuery
+    target: VerdictKind
+    users: tuple[UserSpec, ...]
+    submitter: UserSpec
+    actor: UserSpec
+    login: Credentials | NoCredentials
+    case: Case
+    expected: Verdict
+    submit_expected: Verdict
+
+    @property
+    def actor_is_submitter(self) -> bool:
+        return self.actor.name == self.submitter.name
+
+    @property
+    def cell(self) -> Cell:
+        return Cell(self.operation, self.query.kind, self.expected.verdict)
+
+    def roles(self) -> tuple[RoleSpec, ...]:
+        """Every role to create, once."""
+        return tuple(dict.fromkeys(role for user in self.users for role in user.roles))
+
+    def names(self) -> list[str]:
+        """Every user, role and new datasource name this scenario creates."""
+        return [u.name for u in self.users] + [r.name for r in self.roles()]
+
+
+@st.composite
+def _user_with(draw: st.DrawFn, namer: Namer, wanted: Sequence[Grant]) -> UserSpec:
+    roles = draw(split_into_roles(namer, wanted))
+    return UserSpec(draw(user_names(namer)), draw(passwords()), roles)
+
+
+@st.composite
+def scenarios(
+    draw: st.DrawFn,
+    namer: Namer,
+    *,
+    operations: Collection[Operation] = tuple(Operation),
+    kinds: Collection[QueryKind] = DRUID_27_KINDS,
+    verdicts: Collection[VerdictKind] = STEERED_VERDICTS,
+    datasources: Sequence[str] = SEED_DATASOURCES,
+    existing_targets: Sequence[str] = (),
+    profile: str = DEFAULT_PROFILE,
+    settings: Mapping[str, Any] | None = None,
+    bystanders: int = 1,
+    cells: Sequence[Cell] | None = None,
+) -> Scenario:
+    """A whole scenario for one feasible cell of the given operations, kinds and verdicts.
+
+    ``cells`` picks the cells explicitly instead (e.g. one per pytest parameter, which
+    guarantees coverage where Hypothesis's draws are skewed toward cells it has seen)."""
+    cfg: dict[str, Any] = dict(settings or {})
+    if cells is None:
+        cells = feasible_cells(operations, kinds, verdicts, cfg)
+    if not cells:
+        raise ValueError("no feasible cell for these operations, kinds and verdicts")
+    cell = draw(st.sampled_from(cells))
+    op, target = cell.operation, cell.verdict
+    query = draw(query_of_kind(cell.kind, namer, datasources, existing_targets))
+
+    def needs(operation: Operation) -> tuple[ResourceAction, ...]:
+        return required_permissions(query, operation, profile=profile, settings=cfg)
+
+    submit_needs = needs(Operation.SUBMIT)
+    op_needs = submit_needs if op is Operation.SUBMIT else needs(op)
+    aim = VerdictKind.ALLOWED if target is VerdictKind.UNAUTHENTICATED else target
+    if aim is VerdictKind.FORBIDDEN:
+        assume(bool(op_needs))  # feasible_cells rules out the known empty cases
+    if op is Operation.SUBMIT:
+        same = True
+    else:
+        forbidden_alone = aim is VerdictKind.FORBIDDEN and not set(op_needs) - set(submit_needs)
+        same = not forbidden_alone and draw(st.booleans())
+    if same:
+        keep = () if op is Operation.SUBMIT else submit_needs
+        actor = draw(_user_with(namer, draw(grants_for_verdict(op_needs, aim, keep))))
+        submitter = actor
+    else:
+        submit_grants = draw(grants_for_verdict(submit_needs, VerdictKind.ALLOWED))
+        submitter = draw(_user_with(namer, submit_grants))
+        actor = draw(_user_with(namer, draw(grants_for_verdict(op_needs, aim))))
+    login: Credentials | NoCredentials = Credentials(actor.name, actor.password)
+    if target is VerdictKind.UNAUTHENTICATED:
+        login = draw(credentials_for(actor.name, actor.password))
+    others = draw(st.lists(users(namer), max_size=bystanders))
+    world = tuple(dict.fromkeys([submitter, actor, *others]))
+
+    existing = frozenset(datasources) | frozenset(existing_targets)
+    common: dict[str, Any] = {"profile": profile, "settings": cfg, "existing": existing}
+    submit_case = _case(query, Operation.SUBMIT, submitter, **common)
+    submit_expected = decide(submit_case)
+    case = _case(
+        query,
+        op,
+        actor,
+        **common,
+        authenticated=isinstance(login, Credentials) and login.password == actor.password,
+        actor_is_submitter=same,
+    )
+    expected = decide(case)
+    if expected.verdict is not target or (
+        op is not Operation.SUBMIT and not submit_expected.allowed
+    ):
+        raise SteeringError(
+            f"aimed at {cell}, the oracle says {expected.verdict.value} ({expected.reason}); "
+            f"submitter: {submit_expected.verdict.value}"
+        )
+    event(f"cell: {cell}")
+    event(f"actor: {'submitter' if same else 'another user'}")
+    return Scenario(
+        operation=op,
+        query=query,
+        target=target,
+        users=world,
+        submitter=submitter,
+        actor=actor,
+        login=login,
+        case=case,
+        expected=expected,
+        submit_expected=submit_expected,
+    )
