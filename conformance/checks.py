@@ -96,6 +96,9 @@ class Check:
             f"{self.exchange.user or 'nobody'}",
             f"  response: {self.exchange.status} {shown}",
         ]
+        for other in v.rules:
+            if other.id != rule.id:
+                lines.insert(3, f'  also rule {other.id} ({other.page}): "{_short(other.passage)}"')
         if self.deviation_id:
             lines.insert(1, f"  known deviation {self.deviation_id} (conformance/deviations/)")
         return "\n".join(lines)
@@ -119,3 +122,8 @@ def assert_conforms(checks: Sequence[Check], reproduce: str = "") -> None:
     if reproduce:
         text += f"\n\nreproduce:\n{reproduce}"
     raise NewDeviation(text)
+
+
+def _short(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

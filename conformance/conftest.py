@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,24 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.section("druid-conformance")
     for key, value in run.facts.items():
         terminalreporter.write_line(f"{key}: {value}")
+    if run.checks:
+        outcomes = Counter(c.outcome.value for c in run.checks)
+        known = Counter(c.deviation_id for c in run.checks if c.deviation_id)
+        terminalreporter.write_line(
+            f"checks: {len(run.checks)} ("
+            + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
+            + ")"
+        )
+        for deviation, count in sorted(known.items()):
+            terminalreporter.write_line(f"known deviation {deviation}: seen {count} time(s)")
+    if run.operation_seconds:
+        rate = run.operations / run.operation_seconds
+        terminalreporter.write_line(
+            f"throughput: {run.operations} checked operations in {run.operation_seconds:.1f} s "
+            f"of scenarios = {rate:.1f} per second"
+        )
+    for fixed in run.fixed_deviations:
+        terminalreporter.write_line(f"FIXED: known deviation {fixed} no longer occurs", green=True)
     for problem in run.infrastructure_errors:
         terminalreporter.write_line(f"infrastructure error (not a verdict): {problem}", red=True)
     for name, seconds in run.timings.items():

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from conformance.checks import Check
+from conformance.checks import Check, same_answer
 from conformance.errors import BadInputError
 from conformance.permissions import Action, Grants, Resource
 
@@ -27,7 +27,7 @@ _FIELDS = frozenset(
         "title",
         "druid_versions",
         "operation",
-        "rule",
+        "rules",
         "passage",
         "documented_status",
         "observed_status",
@@ -69,7 +69,7 @@ class Deviation:
     title: str
     druid_versions: tuple[str, ...]
     operation: str
-    rule: str
+    rules: tuple[str, ...]  # the oracle rule ids whose verdicts it contradicts
     passage: str
     documented_status: int
     observed_status: int
@@ -86,9 +86,9 @@ class Deviation:
         return (
             self.applies_to(check.druid_version)
             and check.case.operation == self.operation
-            and check.verdict.rule.id == self.rule
-            and check.verdict.status // 100 == self.documented_status // 100
-            and check.exchange.status == self.observed_status
+            and any(rule.id in self.rules for rule in (check.verdict.rule, *check.verdict.rules))
+            and same_answer(self.documented_status, check.verdict.status)
+            and same_answer(self.observed_status, check.exchange.status)
             and self._conditions_hold(check)
         )
 
@@ -135,7 +135,7 @@ def _deviation(raw: Mapping[str, Any], where: str) -> Deviation:
             title=raw["title"],
             druid_versions=tuple(raw["druid_versions"]),
             operation=raw["operation"],
-            rule=raw["rule"],
+            rules=tuple(raw["rules"]),
             passage=raw["passage"],
             documented_status=int(raw["documented_status"]),
             observed_status=int(raw["observed_status"]),

@@ -26,6 +26,7 @@ class Run:
     facts: dict[str, Any] = field(default_factory=dict)
     infrastructure_errors: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    fixed_deviations: list[str] = field(default_factory=list)
     operations: int = 0
     operation_seconds: float = 0.0
 

@@ -1,0 +1,73 @@
+"""Every known deviation is re-checked in every run on the versions it applies to.
+
+Each entry's minimal example is run as a scenario. If Druid still answers as the entry says, the
+deviation is present (known, not a failure). If Druid now answers as documented, it is reported
+as FIXED in the run's summary, so the entry can be narrowed or removed. Anything else is new.
+"""
+
+from __future__ import annotations
+
+import secrets
+import warnings
+
+import pytest
+
+from conformance import deviations
+from conformance.checks import Outcome, assert_conforms
+from conformance.run import Run
+from conformance.scenario import Identity, Judge, Scenario, ScenarioRunner
+from fixtures.provision import Grant
+
+pytestmark = pytest.mark.druid
+ENTRIES = deviations.registry()
+
+
+class DeviationFixed(UserWarning):
+    """A registered deviation no longer occurs."""
+
+
+def _identity(prefix: str, grants: tuple[dict[str, str], ...], out: str) -> Identity:
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    concrete = tuple(Grant(g["type"], g["name"].replace("{out}", out), g["action"]) for g in grants)
+    return Identity(name, secrets.token_urlsafe(12), ((f"role_{name}", concrete),))
+
+
+def example_scenario(entry: deviations.Deviation, tag: str) -> Scenario:
+    example = entry.example
+    out = f"dev_{tag}_{secrets.token_hex(3)}"
+    submitter = _identity(f"dsub_{tag}", example.submitter, out)
+    others = () if example.actor is None else (_identity(f"dact_{tag}", example.actor, out),)
+    return Scenario(
+        sql=example.sql.replace("{out}", out),
+        kind=f"deviation {entry.id}",
+        submitter=submitter,
+        others=others,
+    )
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
+def test_known_deviation(
+    entry: deviations.Deviation, scenario_runner: ScenarioRunner, judge: Judge, run: Run
+) -> None:
+    if not entry.applies_to(judge.druid_version):
+        pytest.skip(f"{entry.id} is registered for {', '.join(entry.druid_versions)}")
+    scenario = example_scenario(entry, run.tag)
+    checks = scenario_runner.run(scenario)
+    assert_conforms(checks)  # a disagreement the entry does not explain is new
+    acting = scenario.others[0] if scenario.others else scenario.submitter
+    target = [
+        c
+        for c in checks
+        if c.case.operation == entry.example.operation and c.exchange.user == acting.user
+    ]
+    assert target, f"the example of {entry.id} never reached {entry.example.operation}"
+    if all(c.outcome is Outcome.AGREES for c in target):
+        run.fixed_deviations.append(entry.id)
+        warnings.warn(
+            f"{entry.id} no longer occurs on Druid {judge.druid_version}: Druid now answers "
+            f"as documented. Narrow or remove the entry in conformance/deviations/.",
+            DeviationFixed,
+            stacklevel=1,
+        )
+    else:
+        assert any(c.deviation_id == entry.id for c in target), [c.explain() for c in target]

@@ -1,0 +1,45 @@
+"""The known-deviation registry is well formed: every entry can be matched and re-checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance import deviations
+from conformance.dialect import parse
+from conformance.errors import BadInputError
+from conformance.profiles import PROFILES
+from conformance.rules import OPERATIONS
+
+RULE_IDS = {rule.id for profile in PROFILES.values() for rule in profile.rules()}
+ENTRIES = deviations.registry()
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
+def test_entry_is_complete(entry: deviations.Deviation) -> None:
+    assert entry.operation in OPERATIONS
+    assert entry.example.operation == entry.operation
+    assert set(entry.rules) <= RULE_IDS, set(entry.rules) - RULE_IDS
+    assert entry.druid_versions and all(v.count(".") == 2 for v in entry.druid_versions)
+    assert entry.observed.startswith("20"), "an entry says when it was observed"
+    assert entry.reproduce.startswith("pytest conformance"), entry.reproduce
+    assert entry.id in entry.reproduce
+    assert entry.passage.strip()
+    parse(entry.example.sql.replace("{out}", "some_output"))
+
+
+def test_unknown_field_is_rejected(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[deviation]]\nid = "X"\ncolour = "red"\n')
+    with pytest.raises(BadInputError, match="colour"):
+        deviations.load([bad])
+
+
+def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
+    source = (deviations.REGISTRY_DIR / "druid.toml").read_text()
+    first, second = tmp_path / "a.toml", tmp_path / "b.toml"
+    first.write_text(source)
+    second.write_text(source)
+    with pytest.raises(BadInputError, match="duplicate"):
+        deviations.load([first, second])
