@@ -8,6 +8,7 @@ With ``--druid-url`` it checks a cluster you run instead.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import time
 from collections import Counter
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from conformance import hypothesis_profiles
 from conformance.errors import BadInputError, ExitCode, InfrastructureError, SetupError
 from conformance.profiles import DEFAULT_PROFILE, PROFILES
 from conformance.run import Run
@@ -34,8 +36,11 @@ from fixtures.progress import say, set_sink
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
 from fixtures.releases import default_version, release
 from fixtures.seed import create_seeds
+from reports import coverage
+from strategies.steering import feasible_cells
 
 RUN_KEY = pytest.StashKey[Run]()
+hypothesis_profiles.register()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -132,6 +137,20 @@ def _route_progress_to_terminal(config: pytest.Config) -> None:
     set_sink(sink)
 
 
+def _choose_hypothesis_profile(config: pytest.Config, run: Run) -> None:
+    """``ci`` unless told otherwise; a nightly run draws a seed and records it."""
+    profile = config.getoption("hypothesis_profile", None) or hypothesis_profiles.DEFAULT
+    config.option.hypothesis_profile = profile
+    run.facts["hypothesis_profile"] = profile
+    if profile != "ci":
+        seed = config.getoption("hypothesis_seed", None)
+        if seed is None:
+            seed = random.SystemRandom().randrange(2**32)
+            config.option.hypothesis_seed = str(seed)
+        run.facts["hypothesis_seed"] = seed
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     try:
         _check_options(config)
@@ -140,7 +159,9 @@ def pytest_configure(config: pytest.Config) -> None:
     _route_progress_to_terminal(config)
     # SIGTERM (CI cancelling a job) tears down like Ctrl-C, so the container is removed.
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
-    config.stash[RUN_KEY] = Run.create(Path(config.getoption("--reports-dir")))
+    run = Run.create(Path(config.getoption("--reports-dir")))
+    _choose_hypothesis_profile(config, run)
+    config.stash[RUN_KEY] = run
 
 
 @pytest.hookimpl(wrapper=True)
@@ -163,8 +184,16 @@ def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
-    if run is not None and run.infrastructure_errors:
+    if run is None:
+        return
+    if run.infrastructure_errors:
         session.exitstatus = int(ExitCode.INFRASTRUCTURE)
+        return
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(terminal.stats.get("skipped", [])) if terminal is not None else 0
+    if run.facts.get("hypothesis_profile") == "certification" and skipped:
+        run.facts["certification_refused"] = f"{skipped} check(s) skipped"
+        session.exitstatus = int(pytest.ExitCode.TESTS_FAILED)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -186,11 +215,18 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         )
         for deviation, count in sorted(known.items()):
             terminalreporter.write_line(f"known deviation {deviation}: seen {count} time(s)")
+    if run.checks:
+        feasible = [str(cell) for cell in feasible_cells()]
+        terminalreporter.write_line(coverage.write(run.dir / "coverage.txt", run.checks, feasible))
     if run.operation_seconds:
         rate = run.operations / run.operation_seconds
         terminalreporter.write_line(
             f"throughput: {run.operations} checked operations in {run.operation_seconds:.1f} s "
             f"of scenarios = {rate:.1f} per second"
+        )
+    if "certification_refused" in run.facts:
+        terminalreporter.write_line(
+            f"certification refused: {run.facts['certification_refused']}", red=True
         )
     for fixed in run.fixed_deviations:
         terminalreporter.write_line(f"FIXED: known deviation {fixed} no longer occurs", green=True)

@@ -16,13 +16,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from hypothesis import event
+
 from conformance import deviations
 from conformance.checks import Check
+from conformance.errors import InfrastructureError
 from conformance.oracle import Case, decide
 from conformance.permissions import Permission
 from conformance.run import Run
 from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
+from fixtures.waiting import Condition, DeadlineExceeded, wait_until
+from strategies.grants import UserSpec
+from strategies.steering import Scenario as SteeredScenario
 
 TASK_API = "task"
 STATEMENTS_API = "statements"
@@ -78,21 +84,24 @@ class Judge:
         self,
         label: str,
         operation: str,
-        scenario: Scenario,
-        actor: Identity | None,
         exchange: Exchange,
+        *,
+        sql: str,
+        context: Mapping[str, Any],
+        permissions: tuple[Permission, ...],
+        actor_is_submitter: bool,
         authenticated: bool = True,
         task_exists: bool = True,
     ) -> Check:
         case = Case(
             id=f"{self.run.id}-{next(self._ids)}",
             operation=operation,
-            sql=scenario.sql,
+            sql=sql,
             profile=self.profile,
-            context=dict(scenario.context),
-            permissions=actor.permissions() if actor else (),
+            context=dict(context),
+            permissions=permissions,
             authenticated=authenticated,
-            actor_is_submitter=actor is scenario.submitter,
+            actor_is_submitter=actor_is_submitter,
             existing_datasources=self.existing_datasources,
             task_exists=task_exists,
         )
@@ -103,6 +112,29 @@ class Judge:
             check = Check(label, case, verdict, exchange, self.druid_version, deviation)
         self.run.record_check(check)
         return check
+
+    def check_scenario(
+        self,
+        label: str,
+        operation: str,
+        scenario: Scenario,
+        actor: Identity | None,
+        exchange: Exchange,
+        authenticated: bool = True,
+        task_exists: bool = True,
+    ) -> Check:
+        """A check of a request made by ``actor`` (None: nobody) within ``scenario``."""
+        return self.check(
+            label,
+            operation,
+            exchange,
+            sql=scenario.sql,
+            context=scenario.context,
+            permissions=actor.permissions() if actor else (),
+            actor_is_submitter=actor is scenario.submitter,
+            authenticated=authenticated,
+            task_exists=task_exists,
+        )
 
 
 class ScenarioRunner:
@@ -151,9 +183,9 @@ class ScenarioRunner:
         api = _API[scenario.api]
         submitter = self.router.as_user(scenario.submitter.credentials)
         started = time.monotonic()
-        answer = api.submit(submitter, scenario)
+        answer = api.submit(submitter, scenario.sql, scenario.context)
         checks = [
-            self.judge.check(
+            self.judge.check_scenario(
                 f"{api.prefix}submit x {scenario.kind}",
                 api.op("submit"),
                 scenario,
@@ -174,8 +206,8 @@ class ScenarioRunner:
                 checks.append(self._follow_up(api, "cancel", scenario, actor, exchange))
                 if exchange.status // 100 == 2:
                     break
-        finally:
-            api.cancel(self.admin, query_id)  # hygiene: never leave a task holding slots
+        finally:  # hygiene: never leave a task holding slots (a statement's id is its task id)
+            self.admin.cancel_task(query_id)
         self.judge.run.time_operations(len(checks), time.monotonic() - started)
         return checks
 
@@ -184,7 +216,7 @@ class ScenarioRunner:
     ) -> Check:
         who = "submitter" if actor is scenario.submitter else "other"
         label = f"{api.prefix}{operation} ({who}) x {scenario.kind}"
-        return self.judge.check(label, api.op(operation), scenario, actor, exchange)
+        return self.judge.check_scenario(label, api.op(operation), scenario, actor, exchange)
 
 
 class _Api:
@@ -197,10 +229,10 @@ class _Api:
     def op(self, operation: str) -> str:
         return f"{self.prefix}{operation}"
 
-    def submit(self, client: DruidClient, scenario: Scenario) -> Exchange:
+    def submit(self, client: DruidClient, sql: str, context: Mapping[str, Any]) -> Exchange:
         if self.name == TASK_API:
-            return client.submit_task(scenario.sql, dict(scenario.context))
-        return client.submit_statement(scenario.sql, dict(scenario.context))
+            return client.submit_task(sql, dict(context))
+        return client.submit_statement(sql, dict(context))
 
     def query_id(self, answer: Exchange) -> str | None:
         if answer.status // 100 != 2 or not isinstance(answer.body, dict):
@@ -218,5 +250,116 @@ class _Api:
             return client.cancel_task(query_id)
         return client.cancel_statement(query_id)
 
+    def results(self, client: DruidClient, query_id: str) -> Exchange:
+        if self.name == TASK_API:
+            return client.task_reports(query_id)
+        return client.statement_results(query_id)
+
+    def perform(self, operation: str, client: DruidClient, query_id: str) -> Exchange:
+        """status, cancel or results (reports on the task API) of a submitted query."""
+        action = {"status": self.status, "cancel": self.cancel, "results": self.results}
+        return action[operation](client, query_id)
+
+    def wait_until_done(self, owner: DruidClient, query_id: str, timeout: float) -> str:
+        """Wait until the query ends; its final state. On the statements API only the owner
+        may ask (Druid 27 answers 403 even to the admin), so ``owner`` is the submitter."""
+        final: dict[str, str] = {}
+
+        def ended() -> str | None:
+            body = self.status(owner, query_id).body
+            if not isinstance(body, dict):
+                return "no status yet"
+            state = body.get("state") or body.get("status", {}).get("status")
+            if state in ("SUCCESS", "FAILED", "CANCELED"):
+                final["state"] = str(state)
+                return None
+            return str(state)
+
+        try:
+            wait_until(Condition(f"query {query_id} to finish", ended), timeout)
+        except DeadlineExceeded as exc:
+            raise InfrastructureError(str(exc)) from exc
+        return final["state"]
+
 
 _API = {TASK_API: _Api(TASK_API), STATEMENTS_API: _Api(STATEMENTS_API)}
+
+
+# -- steered scenarios from strategies/ -----------------------------------------------------------
+
+
+def identity_of(user: UserSpec) -> Identity:
+    return Identity(user.name, user.password, tuple((r.name, r.grants) for r in user.roles))
+
+
+RESULTS_TIMEOUT = 180.0
+
+
+def run_steered(
+    runner: ScenarioRunner,
+    steered: SteeredScenario,
+    api_name: str = TASK_API,
+    operation: str | None = None,
+) -> list[Check]:
+    """Provision a generated world, submit, and let the actor perform the scenario's operation.
+
+    ``steered.operation`` is a task-API operation; on the statements API the same operation is
+    asked of ``/druid/v2/sql/statements`` and the oracle judges it by that API's rules.
+    ``operation`` replaces the scenario's: ``results`` (the statements API's, steered like
+    status) waits until the query has finished, so that it is not judged on a query that merely
+    is not done yet.
+    """
+    with runner.provisioned([identity_of(u) for u in steered.users]):
+        return _exercise_steered(
+            runner, steered, _API[api_name], operation or steered.operation.value
+        )
+
+
+def _exercise_steered(
+    runner: ScenarioRunner, s: SteeredScenario, api: _Api, operation: str
+) -> list[Check]:
+    judge, router = runner.judge, runner.router
+    sql, context, kind = s.query.sql, s.query.context, s.query.kind.value
+    actor = identity_of(s.actor)
+    login = s.login if isinstance(s.login, Credentials) else None
+    authenticated = login is not None and login.password == s.actor.password
+    started = time.monotonic()
+
+    def judged(op: str, exchange: Exchange, by: Identity, as_submitter: bool, auth: bool) -> Check:
+        return judge.check(
+            f"{api.op(op)} x {kind}",
+            api.op(op),
+            exchange,
+            sql=sql,
+            context=context,
+            permissions=by.permissions(),
+            actor_is_submitter=as_submitter,
+            authenticated=auth,
+        )
+
+    submitter = identity_of(s.submitter)
+    owner = router.as_user(submitter.credentials)
+    if operation == "submit":
+        answer = api.submit(router.as_user(login), sql, context)
+        checks = [judged("submit", answer, actor, True, authenticated)]
+    else:
+        answer = api.submit(owner, sql, context)
+        checks = [judged("submit", answer, submitter, True, True)]
+    query_id = api.query_id(answer)
+    try:
+        if query_id is not None and operation != "submit":
+            state = "SUCCESS"
+            if operation == "results":
+                state = api.wait_until_done(owner, query_id, RESULTS_TIMEOUT)
+            if state == "SUCCESS":  # results of a failed query are no question of permissions
+                exchange = api.perform(operation, router.as_user(login), query_id)
+                checks.append(
+                    judged(operation, exchange, actor, s.actor_is_submitter, authenticated)
+                )
+            else:
+                event(f"results not judged: the query ended {state}")
+    finally:
+        if query_id is not None:  # hygiene: never leave a task holding slots
+            runner.admin.cancel_task(query_id)  # (a statement's query id is its task id)
+    judge.run.time_operations(len(checks), time.monotonic() - started)
+    return checks

@@ -57,7 +57,7 @@ def test_no_credentials(
 ) -> None:
     exchange = OPERATIONS[operation](router, _query_id(operation, admin_queries))
     nobody = Identity("nobody", "")
-    check = judge.check(
+    check = judge.check_scenario(
         f"{operation} (no credentials)",
         operation,
         _scenario(nobody),
@@ -81,7 +81,7 @@ def test_wrong_password(
     with scenario_runner.provisioned([user]):
         impostor = router.as_user(Credentials(user.user, secrets.token_urlsafe(12)))
         exchange = OPERATIONS[operation](impostor, _query_id(operation, admin_queries))
-    check = judge.check(
+    check = judge.check_scenario(
         f"{operation} (wrong password)",
         operation,
         _scenario(user),
@@ -97,7 +97,7 @@ def test_unknown_id(operation: str, admin_client: DruidClient, judge: Judge) -> 
     unknown = f"query-{secrets.token_hex(8)}"
     exchange = OPERATIONS[operation](admin_client, unknown)
     admin = Identity("admin", "", (("admin", ADMIN_GRANTS),))
-    check = judge.check(
+    check = judge.check_scenario(
         f"{operation} (unknown id)",
         operation,
         _scenario(admin),
