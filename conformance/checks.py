@@ -61,15 +61,7 @@ class Check:
             "outcome": self.outcome.value,
             "deviation": self.deviation_id,
             "druid_version": self.druid_version,
-            "case": {
-                "id": self.case.id,
-                "operation": self.case.operation,
-                "sql": self.case.sql,
-                "profile": self.case.profile,
-                "permissions": [p.to_json() for p in self.case.permissions],
-                "actor_is_submitter": self.case.actor_is_submitter,
-                "authenticated": self.case.authenticated,
-            },
+            "case": case_to_json(self.case),
             "verdict": self.verdict.to_json(),
             "observed_status": self.exchange.status,
         }
@@ -127,3 +119,21 @@ def assert_conforms(checks: Sequence[Check], reproduce: str = "") -> None:
 def _short(text: str, limit: int = 240) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def case_to_json(case: Case) -> dict[str, Any]:
+    """The whole case, in the oracle's JSON-lines schema (``Case.from_json`` reads it back)."""
+    existing = case.existing_datasources
+    return {
+        "id": case.id,
+        "profile": case.profile,
+        "settings": dict(case.settings),
+        "operation": case.operation,
+        "sql": case.sql,
+        "context": dict(case.context),
+        "permissions": [p.to_json() for p in case.permissions],
+        "authenticated": case.authenticated,
+        "actor_is_submitter": case.actor_is_submitter,
+        "existing_datasources": sorted(existing) if existing is not None else None,
+        "task_exists": case.task_exists,
+    }

@@ -43,3 +43,25 @@ def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
     second.write_text(source)
     with pytest.raises(BadInputError, match="duplicate"):
         deviations.load([first, second])
+
+
+def test_recorded_case_reads_back() -> None:
+    """The history records whole cases: the oracle reads them back to the same verdict."""
+    from conformance.checks import case_to_json
+    from conformance.oracle import Case, decide
+    from conformance.permissions import Permission
+
+    case = Case(
+        id="c1",
+        operation="cancel",
+        sql='INSERT INTO "out" SELECT __time, page FROM "wikipedia" PARTITIONED BY DAY',
+        context={"maxNumTasks": 2},
+        permissions=(
+            Permission.from_json({"type": "DATASOURCE", "name": "out", "action": "READ"}),
+        ),
+        actor_is_submitter=False,
+        existing_datasources=frozenset({"wikipedia"}),
+    )
+    again = Case.from_json(case_to_json(case))
+    assert again == case
+    assert decide(again).to_json() == decide(case).to_json()
