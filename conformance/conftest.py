@@ -37,6 +37,7 @@ from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
 from fixtures.releases import default_version, release
 from fixtures.seed import create_seeds
 from reports import coverage
+from reports import plugin as report_plugin
 from strategies.steering import feasible_cells
 
 RUN_KEY = pytest.StashKey[Run]()
@@ -156,12 +157,13 @@ def pytest_configure(config: pytest.Config) -> None:
         _check_options(config)
     except SetupError as exc:
         _fail_setup(exc)
-    _route_progress_to_terminal(config)
     # SIGTERM (CI cancelling a job) tears down like Ctrl-C, so the container is removed.
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     run = Run.create(Path(config.getoption("--reports-dir")))
     _choose_hypothesis_profile(config, run)
     config.stash[RUN_KEY] = run
+    # reports/plugin.py: junit.xml into the run's directory, summary.json, report.html
+    report_plugin.install(config, run)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -194,6 +196,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run.facts.get("hypothesis_profile") == "certification" and skipped:
         run.facts["certification_refused"] = f"{skipped} check(s) skipped"
         session.exitstatus = int(pytest.ExitCode.TESTS_FAILED)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Here, not in pytest_configure: the terminal reporter is registered by then.
+    _route_progress_to_terminal(session.config)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
