@@ -18,6 +18,11 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "fixtures.image_cli",
     "fixtures.cluster_cli",
     "conformance.explain",
+    "conformance.analyze",
+    "conformance.replay",
+    "conformance.certify",
+    "conformance.verify",
+    "conformance.benchmark",
 )
 
 

@@ -1,0 +1,94 @@
+"""``druid-conformance analyze RUN_DIR``: judge a recorded run again, without Druid.
+
+Every check line of the history holds the whole case and Druid's answer, so the current oracle
+and deviation registry can judge it again. With both unchanged the verdicts are reproduced
+exactly (exit 0); after an edit to the rule tables or the registry it lists what changed
+(exit 1), which is how a rule or registry change is reviewed before it is committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import BadInputError, ExitCode
+from reports import records
+
+
+@dataclass(frozen=True)
+class Difference:
+    case_id: str
+    cell: str
+    what: str  # "verdict" / "outcome" fields that differ, old -> new
+
+    def __str__(self) -> str:
+        return f"CHANGED {self.case_id} ({self.cell}): {self.what}"
+
+
+def _verdict_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    keys = sorted(set(old) | set(new))
+    return [
+        f"{key}: {json.dumps(old.get(key))[:120]} -> {json.dumps(new.get(key))[:120]}"
+        for key in keys
+        if old.get(key) != new.get(key)
+    ]
+
+
+def compare(run: records.RecordedRun, check: Mapping[str, Any]) -> Difference | None:
+    """None when the current oracle and registry judge the recorded check as recorded."""
+    try:
+        judged = records.rejudge(run, check)
+    except BadInputError as error:  # e.g. a line the history's redaction damaged
+        return Difference(str(check["case"].get("id")), str(check["cell"]), f"unreadable: {error}")
+    changes = _verdict_changes(check["verdict"], judged.verdict.to_json())
+    if judged.outcome.value != check["outcome"]:
+        changes.append(f"outcome: {check['outcome']} -> {judged.outcome.value}")
+    if judged.deviation_id != check.get("deviation"):
+        changes.append(f"deviation: {check.get('deviation')} -> {judged.deviation_id}")
+    if not changes:
+        return None
+    return Difference(str(check["case"]["id"]), str(check["cell"]), "; ".join(changes))
+
+
+def analyze(run_dir: Path, verbose: bool = False) -> tuple[int, list[str]]:
+    """(exit code, lines to print)."""
+    run = records.load(run_dir)
+    lines: list[str] = []
+    differences = 0
+    for check in run.checks:
+        difference = compare(run, check)
+        if difference is not None:
+            differences += 1
+            lines.append(str(difference))
+        elif verbose:
+            lines.append(f"unchanged {check['case']['id']} ({check['cell']}): {check['outcome']}")
+    total = len(run.checks)
+    lines.append(
+        f"{run.id}: {total - differences} of {total} checks judged as recorded"
+        + (f", {differences} changed" if differences else " (verdicts reproduced exactly)")
+    )
+    return (int(ExitCode.NEW_DEVIATIONS) if differences else 0), lines
+
+
+def handle(args: argparse.Namespace) -> int:
+    code, lines = analyze(Path(args.run_dir), args.verbose)
+    for line in lines:
+        print(line)
+    return code
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "analyze",
+        help="judge a recorded run again with the current oracle and registry (no Druid)",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="a reports/<run-id> directory")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also list every unchanged check"
+    )
+    parser.set_defaults(handler=handle)

@@ -1,0 +1,121 @@
+"""What it takes to ask Druid a recorded question again: who, holding what, sends which request.
+
+A recorded check names a case (the SQL, the actor's permissions, whether the actor submitted it)
+but the users and the task it was asked about are gone. The plan makes them anew: an actor with
+the recorded permissions and, when the actor did not submit, a submitter granted exactly what
+the oracle says submitting requires. ``replay`` executes a plan; the reports print it as curl.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from conformance.oracle import Case, CaseError, decide
+from conformance.profiles import SUBMIT_OPERATIONS
+from fixtures.provision import Grant
+
+JAVA_REGEX_SPECIALS = frozenset(".^$*+?()[]{}|\\")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation as an HTTP request; ``{id}`` is the task's or statement's id."""
+
+    method: str
+    path: str
+
+
+TASK_SUBMIT = Endpoint("POST", "/druid/v2/sql/task")
+STATEMENT_SUBMIT = Endpoint("POST", "/druid/v2/sql/statements")
+ENDPOINTS: dict[str, Endpoint] = {
+    "submit": TASK_SUBMIT,
+    "status": Endpoint("GET", "/druid/indexer/v1/task/{id}/status"),
+    "reports": Endpoint("GET", "/druid/indexer/v1/task/{id}/reports"),
+    "cancel": Endpoint("POST", "/druid/indexer/v1/task/{id}/shutdown"),
+    "statements.submit": STATEMENT_SUBMIT,
+    "statements.status": Endpoint("GET", "/druid/v2/sql/statements/{id}"),
+    "statements.results": Endpoint("GET", "/druid/v2/sql/statements/{id}/results"),
+    "statements.cancel": Endpoint("DELETE", "/druid/v2/sql/statements/{id}"),
+}
+# Operations that are judged on a finished query (the suite waits for it to end first).
+NEEDS_FINISHED = frozenset({"reports", "statements.results"})
+
+
+def quote_name(name: str) -> str:
+    """A literal name as a basic-security pattern (a Java regex matching only that name)."""
+    return "".join("\\" + ch if ch in JAVA_REGEX_SPECIALS else ch for ch in name)
+
+
+@dataclass(frozen=True)
+class ReplayPlan:
+    case: Case
+    actor_grants: tuple[Grant, ...]
+    submitter_grants: tuple[Grant, ...] | None  # None: the actor submits (or only submits)
+    anonymous: bool  # the recorded request carried no credentials at all
+
+    @property
+    def operation(self) -> str:
+        return self.case.operation
+
+    @property
+    def statements_api(self) -> bool:
+        return self.operation.startswith("statements.")
+
+    @property
+    def submits_only(self) -> bool:
+        return self.operation in SUBMIT_OPERATIONS
+
+    @property
+    def submit(self) -> Endpoint:
+        return STATEMENT_SUBMIT if self.statements_api else TASK_SUBMIT
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return ENDPOINTS[self.operation]
+
+    @property
+    def id_key(self) -> str:
+        return "queryId" if self.statements_api else "taskId"
+
+    def submit_body(self) -> dict[str, Any]:
+        context = dict(self.case.context)
+        if self.statements_api:
+            context = {"executionMode": "ASYNC", **context}
+        return {"query": self.case.sql, "context": context}
+
+    def replayed_case(self, case_id: str) -> Case:
+        return replace(self.case, id=case_id)
+
+
+def grants_of(case: Case) -> tuple[Grant, ...]:
+    return tuple(Grant(p.type, p.pattern, p.action.value) for p in case.permissions)
+
+
+def submit_requirements(case: Case) -> tuple[Grant, ...]:
+    """What the oracle says a submitter of the case's statement must hold."""
+    submit = "statements.submit" if case.operation.startswith("statements.") else "submit"
+    asked = replace(case, id=f"{case.id}-submit", operation=submit, permissions=())
+    needed = decide(asked).required
+    return tuple(
+        Grant(ra.resource.type, quote_name(ra.resource.name), ra.action.value) for ra in needed
+    )
+
+
+def plan(check: Mapping[str, Any], exchange: Mapping[str, Any] | None = None) -> ReplayPlan:
+    """The plan for one recorded check line (and its exchange line, for who sent it)."""
+    try:
+        case = Case.from_json(check["case"])
+    except (CaseError, KeyError) as error:
+        raise CaseError(f"check {check.get('cell')}: {error}") from None
+    if case.operation not in ENDPOINTS:
+        raise CaseError(f"replay cannot perform {case.operation!r}")
+    anonymous = not case.authenticated and (exchange or {}).get("user") is None
+    separate = case.operation not in SUBMIT_OPERATIONS and not case.actor_is_submitter
+    return ReplayPlan(
+        case=case,
+        actor_grants=grants_of(case),
+        submitter_grants=submit_requirements(case) if separate else None,
+        anonymous=anonymous,
+    )

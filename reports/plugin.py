@@ -1,0 +1,109 @@
+"""The pytest plugin that writes a run's reports: junit.xml, summary.json and report.html.
+
+``conftest.py`` registers it with one call (:func:`install`), so report writing stays out of the
+suite's fixtures. It also ends every failed check's text with how to reproduce it (the replay
+command and curl), from the new deviations recorded while that test ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.run import Run
+from reports import html, records, summary
+from reports.reproduce import reproduction
+from strategies.steering import feasible_cells
+
+JUNIT = "junit.xml"
+REPORT = "report.html"
+PLUGIN_NAME = "druid-conformance-reports"
+
+
+def install(config: pytest.Config, run: Run) -> None:
+    """Route junit.xml into the run's directory (unless --junitxml was given) and register."""
+    if getattr(config.option, "xmlpath", None) is None:
+        config.option.xmlpath = str(run.dir / JUNIT)
+    config.pluginmanager.register(RunReports(run), PLUGIN_NAME)
+
+
+class RunReports:
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self._first_check: dict[str, int] = {}
+        self._session: pytest.Session | None = None
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._session = session  # its exitstatus is final only after every sessionfinish
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self._first_check[nodeid] = len(self.run.checks)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if report.when == "call" and report.failed:
+            hint = self.reproduction_hint(item.nodeid)
+            if hint:
+                report.sections.append(("druid-conformance: reproduce", hint))
+        return report
+
+    def reproduction_hint(self, nodeid: str) -> str:
+        """Replay and curl for the last new deviation this test recorded (Hypothesis replays
+        the minimal failing example last)."""
+        recorded = self.run.checks[self._first_check.get(nodeid, 0) :]
+        new = [c for c in recorded if c.outcome.value == "new-deviation"]
+        if not new:
+            return ""
+        last = new[-1]
+        line = {**last.to_json(), "exchange_seq": last.exchange.seq}
+        return reproduction(self.run.dir, line, last.exchange.to_json())
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(
+        self, terminalreporter: Any, exitstatus: int, config: pytest.Config
+    ) -> None:
+        if not self.run.did_anything:
+            return
+        self.run.history.close()
+        status = int(self._session.exitstatus if self._session is not None else exitstatus)
+        paths = write_reports(self.run, terminalreporter.stats, status, config)
+        for path in paths:
+            terminalreporter.write_line(f"report: {path}")
+
+
+def _test_counts(stats: dict[str, list[Any]]) -> dict[str, int]:
+    return {outcome: len(stats.get(outcome, [])) for outcome in summary.TEST_OUTCOMES}
+
+
+def write_reports(
+    run: Run, stats: dict[str, list[Any]], exit_status: int, config: pytest.Config
+) -> list[Path]:
+    """summary.json from the run, then report.html from what the run directory holds."""
+    run.dir.mkdir(parents=True, exist_ok=True)
+    checks = records.load(run.dir).checks if run.history.path.exists() else []
+    document = summary.build(
+        run.id,
+        run.facts,
+        run.timings,
+        checks,
+        _test_counts(stats),
+        exit_status,
+        run.infrastructure_errors,
+        run.fixed_deviations,
+        selection=list(config.invocation_params.args),
+    )
+    paths = [summary.write(run.dir / records.SUMMARY, document)]
+    if run.history.path.exists():
+        recorded = records.load(run.dir)
+        feasible = [str(cell) for cell in feasible_cells()]
+        paths.append(html.write(run.dir / REPORT, recorded, feasible))
+    junit = Path(str(getattr(config.option, "xmlpath", "") or ""))
+    if junit.name and junit.exists():
+        paths.insert(0, junit)
+    return paths

@@ -1,0 +1,88 @@
+"""``summary.json``: a run in one small document, for CI dashboards, certification and people.
+
+It names what was tested (Druid version, image, substitutions), how (suite version, oracle and
+Hypothesis profiles, seed), what came out (checks per verdict and outcome, deviations known and
+new, pytest's own counts, the exit status) and how long it took.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+SCHEMA = 1
+DISTRIBUTION = "druid-msq-conformance"
+OUTCOMES = ("agrees", "known-deviation", "new-deviation")
+TEST_OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "deselected")
+
+
+def suite_version() -> str:
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def verdict_counts(checks: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """verdict -> outcome -> number of checks."""
+    table: dict[str, Counter[str]] = {}
+    for check in checks:
+        verdict = str(check["verdict"]["verdict"])
+        table.setdefault(verdict, Counter())[str(check["outcome"])] += 1
+    return {verdict: dict(sorted(c.items())) for verdict, c in sorted(table.items())}
+
+
+def deviation_summary(checks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    known = Counter(str(c["deviation"]) for c in checks if c["outcome"] == "known-deviation")
+    new = [c for c in checks if c["outcome"] == "new-deviation"]
+    return {
+        "known": dict(sorted(known.items())),
+        "new": len(new),
+        "new_cases": [str(c["case"]["id"]) for c in new],
+        "new_cells": sorted({str(c["cell"]) for c in new}),
+    }
+
+
+def build(
+    run_id: str,
+    facts: Mapping[str, Any],
+    timings: Mapping[str, float],
+    checks: Sequence[Mapping[str, Any]],
+    tests: Mapping[str, int],
+    exit_status: int,
+    infrastructure_errors: Sequence[str] = (),
+    fixed_deviations: Sequence[str] = (),
+    selection: Sequence[str] = (),
+) -> dict[str, Any]:
+    outcomes = Counter(str(c["outcome"]) for c in checks)
+    return {
+        "schema": SCHEMA,
+        "run_id": run_id,
+        "suite_version": suite_version(),
+        "druid_version": facts.get("druid_version"),
+        "image": facts.get("image"),
+        "substitutions": facts.get("substitutions"),
+        "oracle_profile": facts.get("oracle_profile"),
+        "hypothesis_profile": facts.get("hypothesis_profile"),
+        "hypothesis_seed": facts.get("hypothesis_seed"),
+        "selection": list(selection),
+        "exit_status": exit_status,
+        "tests": {name: int(tests.get(name, 0)) for name in TEST_OUTCOMES},
+        "checks": {"total": len(checks), **{k: outcomes.get(k, 0) for k in OUTCOMES}},
+        "verdicts": verdict_counts(checks),
+        "deviations": {**deviation_summary(checks), "fixed": list(fixed_deviations)},
+        "infrastructure_errors": list(infrastructure_errors),
+        "certification_refused": facts.get("certification_refused"),
+        "timings": dict(timings),
+        "facts": dict(facts),
+    }
+
+
+def write(path: Path, summary: Mapping[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    return path
