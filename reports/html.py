@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance import deviations
+from conformance.errors import SetupError
+from reports import records
 from reports.coverage import VERDICT_COLUMNS
 from reports.records import RecordedRun
 from reports.reproduce import reproduction
@@ -112,9 +114,29 @@ def _holds(case: Mapping[str, Any]) -> str:
     return ", ".join(held) or "nothing"
 
 
+def _passages(run: RecordedRun, check: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every documented rule behind the verdict (the recorded line keeps only the deciding one,
+    which for an allowed verdict is the success status, so the oracle names the others)."""
+    recorded = dict(check["verdict"]["rule"])
+    try:
+        rules = records.rejudge(run, check).verdict.rules
+    except SetupError:
+        return [recorded]
+    cited = [rule.citation() for rule in rules if rule.effect != "status"]
+    return cited or [recorded]
+
+
+def _rules_html(run: RecordedRun, check: Mapping[str, Any]) -> str:
+    return "".join(
+        f"<p>rule <code>{escape(str(rule.get('id')))}</code>, {escape(str(rule.get('page')))} "
+        f"({escape(str(rule.get('version')))}):</p>"
+        f"<blockquote>{escape(str(rule.get('passage', '')).strip())}</blockquote>"
+        for rule in _passages(run, check)
+    )
+
+
 def _example_html(run: RecordedRun, check: Mapping[str, Any], number: int) -> str:
     case, verdict = check["case"], check["verdict"]
-    rule = verdict["rule"]
     exchange = run.exchange_of(check) or {}
     response = str(exchange.get("body", ""))[:600]
     known = ""
@@ -122,6 +144,8 @@ def _example_html(run: RecordedRun, check: Mapping[str, Any], number: int) -> st
         entry = {d.id: d for d in deviations.registry()}.get(str(check["deviation"]))
         title = f": {escape(entry.title)}" if entry else ""
         known = f"<p>known deviation <b>{escape(str(check['deviation']))}</b>{title}</p>"
+        if entry:
+            known += f"<p>the registry: {escape(entry.observed)}</p>"
     return (
         f'<section class="deviation" id="deviation-{number}" data-case="{escape(case["id"])}" '
         f'data-outcome="{check["outcome"]}">'
@@ -131,9 +155,7 @@ def _example_html(run: RecordedRun, check: Mapping[str, Any], number: int) -> st
         f"actor holds: {escape(_holds(case))} "
         f"({'the submitter' if case.get('actor_is_submitter', True) else 'not the submitter'})"
         f"<br>oracle: {escape(str(verdict['reason']))}</p>"
-        f"<p>rule <code>{escape(str(rule.get('id')))}</code>, {escape(str(rule.get('page')))} "
-        f"({escape(str(rule.get('version')))}):</p>"
-        f"<blockquote>{escape(str(rule.get('passage', '')).strip())}</blockquote>"
+        f"{_rules_html(run, check)}"
         f"<p>request: {escape(str(exchange.get('method')))} {escape(str(exchange.get('path')))}"
         f" as {escape(str(exchange.get('user')))}<br>response: {check['observed_status']} "
         f"<code>{escape(response)}</code></p>"

@@ -1,0 +1,98 @@
+"""Recorded runs made without Druid: real oracle verdicts next to made-up answers.
+
+The tests of analyze, the reports and certification read these as they would read a real
+``reports/<run-id>/``; the files are written by the same History and summary code a run uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance import deviations
+from conformance.checks import Check
+from conformance.oracle import Case, decide
+from conformance.permissions import Permission
+from fixtures.client import Exchange
+from reports import summary
+from reports.history import History
+
+RUN_ID = "20260101T000000Z-abc123"
+SEEDS = frozenset({"wikipedia", "wiki", "Wiki", "koalas"})
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    operation: str
+    sql: str
+    permissions: tuple[tuple[str, str, str], ...]  # (type, name, action)
+    observed: int
+    actor_is_submitter: bool = True
+
+
+ROWS = (
+    Row("submit x SELECT_DATASOURCE", "submit", 'SELECT page FROM "wikipedia"', (), 403),
+    Row(
+        "submit x SELECT_DATASOURCE",
+        "submit",
+        'SELECT page FROM "wikipedia"',
+        (("DATASOURCE", "wikipedia", "READ"),),
+        202,
+    ),
+    Row(  # a known deviation: cancel with only the documented READ answers 403
+        "cancel (other) x insert",
+        "cancel",
+        'INSERT INTO "out1" SELECT __time, page FROM "wikipedia" PARTITIONED BY DAY',
+        (("DATASOURCE", "out1", "READ"),),
+        403,
+        actor_is_submitter=False,
+    ),
+    Row(  # a new deviation: the documentation says 403, this made-up Druid says 200
+        "status (other) x SELECT_JOIN",
+        "status",
+        'SELECT w.page FROM "wikipedia" w JOIN "koalas" k ON w.page = k.page',
+        (("DATASOURCE", "wikipedia", "READ"),),
+        200,
+        actor_is_submitter=False,
+    ),
+)
+
+
+def _check(row: Row, number: int, history: History) -> Check:
+    case = Case(
+        id=f"{RUN_ID}-{number}",
+        operation=row.operation,
+        sql=row.sql,
+        profile="druid-27",
+        permissions=tuple(
+            Permission.from_json({"type": t, "name": n, "action": a}) for t, n, a in row.permissions
+        ),
+        actor_is_submitter=row.actor_is_submitter,
+        existing_datasources=SEEDS,
+    )
+    exchange = Exchange("POST", "/druid/v2/sql/task", "u1", {}, row.observed, {}, 0.01, 0.0)
+    seq = history.record(exchange)
+    exchange = Exchange("POST", "/druid/v2/sql/task", "u1", {}, row.observed, {}, 0.01, 0.0, seq)
+    check = Check(row.label, case, decide(case), exchange, "27.0.0")
+    deviation = deviations.explain(check)
+    if deviation:
+        check = Check(row.label, case, check.verdict, exchange, "27.0.0", deviation)
+    history.record_check({**check.to_json(), "exchange_seq": seq})
+    return check
+
+
+def make_run(root: Path, profile: str = "ci", rows: tuple[Row, ...] = ROWS) -> Path:
+    """A run directory with history.jsonl and summary.json; returns it."""
+    run_dir = root / RUN_ID
+    history = History(run_dir / "history.jsonl")
+    checks = [_check(row, n, history) for n, row in enumerate(rows, 1)]
+    history.close()
+    lines = [{**c.to_json(), "exchange_seq": c.exchange.seq} for c in checks]
+    new = any(c.outcome.value == "new-deviation" for c in checks)
+    facts = {"druid_version": "27.0.0", "image": "test", "hypothesis_profile": profile}
+    document = summary.build(
+        RUN_ID, facts, {"cluster_start_to_ready": 1.0}, lines, {"passed": 3}, int(new)
+    )
+    summary.write(run_dir / "summary.json", document)
+    return run_dir
