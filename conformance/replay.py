@@ -1,0 +1,227 @@
+"""``druid-conformance replay RUN_DIR [--case ID]``: ask Druid a recorded disagreement again.
+
+For each recorded disagreement (new deviations and known ones, or the cases named) it makes
+fresh users holding the recorded permissions, submits the recorded statement (as a submitter
+granted what submitting requires, when the actor did not submit), performs the operation as the
+actor, and judges the answer with the current oracle and deviation registry. It prints
+
+- FIXED: no longer a failure (Druid now answers as documented, or a recorded new deviation is
+  now explained by the registry),
+- FAILED: Druid still disagrees as recorded (or worse),
+- ERROR: the question could not be asked (infrastructure); never a verdict.
+
+The exchanges go to ``RUN_DIR/replay-<time>.jsonl``, passwords redacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from conformance import deviations
+from conformance.checks import Check, Outcome
+from conformance.command_cluster import add_options, cluster_for
+from conformance.errors import ExitCode, SetupError
+from conformance.oracle import CaseError, decide
+from conformance.replay_plan import NEEDS_FINISHED, ReplayPlan, plan
+from fixtures.client import Credentials, DruidClient, Exchange
+from fixtures.cluster import Cluster
+from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
+from fixtures.seed import create_seeds, wait_for_task
+from reports import records
+from reports.history import History
+
+FINISH_TIMEOUT = 180.0
+
+
+@dataclass(frozen=True)
+class Result:
+    word: str  # FIXED, FAILED or ERROR
+    case_id: str
+    cell: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.word} {self.case_id} ({self.cell}): {self.detail}"
+
+
+def disagreements(run: records.RecordedRun, case_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The named cases, or every recorded check that disagreed with the documentation."""
+    if case_ids:
+        return [run.find(case_id) for case_id in case_ids]
+    return [c for c in run.checks if c["outcome"] != Outcome.AGREES.value]
+
+
+def classify(recorded: Mapping[str, Any], now: Check) -> Result:
+    case_id, cell = str(recorded["case"]["id"]), str(recorded["cell"])
+    answer = f"documented {now.verdict.status}, Druid answered {now.exchange.status}"
+    if now.outcome is Outcome.AGREES:
+        return Result("FIXED", case_id, cell, f"{answer}: agrees with the documentation")
+    if now.outcome is Outcome.KNOWN_DEVIATION and recorded["outcome"] == "new-deviation":
+        return Result("FIXED", case_id, cell, f"{answer}: now known deviation {now.deviation_id}")
+    what = f"known deviation {now.deviation_id}" if now.deviation_id else "a new deviation"
+    return Result("FAILED", case_id, cell, f"{answer}: still {what}")
+
+
+class Replayer:
+    """Asks one cluster the recorded questions again, each with users made for it."""
+
+    def __init__(self, cluster: Cluster, history: History) -> None:
+        self.cluster = cluster
+        self.history = history
+        history.secret(cluster.admin.password)
+        recorder = history.record
+        self.router = DruidClient(cluster.router_url, None, recorder=recorder)
+        self.admin = self.router.as_user(cluster.admin)
+        self.security = SecurityAdmin(
+            DruidClient(cluster.coordinator_url, cluster.admin, recorder=recorder)
+        )
+        self.tag = secrets.token_hex(3)
+        create_seeds(self.admin)  # the recorded statements read the seed datasources
+        self.barrier = PropagationBarrier(self.security, self.router, f"replay{self.tag}")
+        self._numbers = iter(range(1, 10**9))
+
+    def _credentials(self, role: str) -> Credentials:
+        password = secrets.token_urlsafe(12)
+        self.history.secret(password)
+        return Credentials(f"replay_{self.tag}_{next(self._numbers)}_{role}", password)
+
+    @contextmanager
+    def users(self, grants: Mapping[str, tuple[Grant, ...]]) -> Iterator[dict[str, Credentials]]:
+        made: dict[str, Credentials] = {}
+        try:
+            for role, held in grants.items():
+                credentials = self._credentials(role)
+                self.security.create_user(credentials)
+                made[role] = credentials
+                self.security.create_role(f"{credentials.user}_role", held)
+                self.security.assign(credentials.user, f"{credentials.user}_role")
+            self.barrier.wait()
+            yield made
+        finally:
+            for credentials in made.values():
+                self.security.delete_role(f"{credentials.user}_role")
+                self.security.delete_user(credentials.user)
+
+    def ask(self, the_plan: ReplayPlan, run_id: str) -> Check:
+        """Provision, submit, perform; the answer judged by the current oracle and registry."""
+        grants = {"actor": the_plan.actor_grants}
+        if the_plan.submitter_grants is not None:
+            grants["submitter"] = the_plan.submitter_grants
+        with self.users(grants) as made:
+            exchange = self._perform(the_plan, made)
+        case = the_plan.replayed_case(f"replay-{run_id}-{self.tag}-{next(self._numbers)}")
+        label = f"replay {the_plan.operation}"
+        check = Check(label, case, decide(case), exchange, self.cluster.druid_version)
+        deviation = deviations.explain(check)
+        return check if deviation is None else Check(*_fields(check), deviation)
+
+    def _login(self, the_plan: ReplayPlan, actor: Credentials) -> Credentials | None:
+        if the_plan.anonymous:
+            return None
+        if not the_plan.case.authenticated:
+            return Credentials(actor.user, "not-" + actor.password)
+        return actor
+
+    def _perform(self, the_plan: ReplayPlan, made: Mapping[str, Credentials]) -> Exchange:
+        actor = self.router.as_user(self._login(the_plan, made["actor"]))
+        submitter = self.router.as_user(made.get("submitter", made["actor"]))
+        body = the_plan.submit_body()
+        sender = actor if the_plan.submits_only else submitter
+        answer = sender.request(the_plan.submit.method, the_plan.submit.path, body)
+        query_id = _query_id(answer, the_plan.id_key)
+        try:
+            if the_plan.submits_only:
+                return answer
+            if query_id is None:
+                raise SetupError(f"the submitter's submit answered {answer.status}: {answer.body}")
+            if the_plan.operation in NEEDS_FINISHED:
+                wait_for_task(self.admin, query_id, FINISH_TIMEOUT)
+            target = query_id if the_plan.case.task_exists else f"replay-no-such-task-{self.tag}"
+            path = the_plan.endpoint.path.replace("{id}", quote(target, safe=""))
+            return actor.request(the_plan.endpoint.method, path)
+        finally:
+            if query_id is not None:  # never leave a task holding slots
+                self.admin.cancel_task(query_id)
+
+
+def _fields(check: Check) -> tuple[str, Any, Any, Exchange, str]:
+    return check.label, check.case, check.verdict, check.exchange, check.druid_version
+
+
+def _query_id(answer: Exchange, key: str) -> str | None:
+    if answer.status // 100 != 2 or not isinstance(answer.body, dict):
+        return None
+    value = answer.body.get(key)
+    return str(value) if value else None
+
+
+def replay_one(replayer: Replayer, run: records.RecordedRun, check: dict[str, Any]) -> Result:
+    case_id, cell = str(check["case"]["id"]), str(check["cell"])
+    try:
+        the_plan = plan(check, run.exchange_of(check))
+        return classify(check, replayer.ask(the_plan, run.id))
+    except CaseError as error:
+        return Result("ERROR", case_id, cell, f"cannot replay: {error}")
+    except SetupError as error:
+        return Result("ERROR", case_id, cell, str(error))
+
+
+def exit_code(results: Sequence[Result]) -> int:
+    words = {r.word for r in results}
+    if "ERROR" in words:
+        return int(ExitCode.INFRASTRUCTURE)
+    return int(ExitCode.NEW_DEVIATIONS) if "FAILED" in words else 0
+
+
+def handle(args: argparse.Namespace) -> int:
+    run = records.load(Path(args.run_dir))
+    targets = disagreements(run, args.case or [])
+    if not targets:
+        print(f"{run.id}: nothing to replay (no recorded disagreement)")
+        return 0
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    history = History(run.dir / f"replay-{stamp}.jsonl")
+    results: list[Result] = []
+    try:
+        with cluster_for(args, f"replay-{run.id}", run.dir / f"replay-{stamp}-druid-logs") as c:
+            replayer = Replayer(c, history)
+            for check in targets:
+                result = replay_one(replayer, run, check)
+                results.append(result)
+                print(result, flush=True)
+    finally:
+        history.close()
+    print(f"{run.id}: replayed {len(results)}: " + _tally(results) + f" ({history.path})")
+    return exit_code(results)
+
+
+def _tally(results: Sequence[Result]) -> str:
+    return ", ".join(
+        f"{sum(r.word == w for r in results)} {w}" for w in ("FIXED", "FAILED", "ERROR")
+    )
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "replay",
+        help="ask Druid a run's recorded disagreements again: FIXED, FAILED or ERROR each",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="a reports/<run-id> directory")
+    parser.add_argument(
+        "--case",
+        action="append",
+        metavar="ID",
+        help="replay this case id (repeatable); default: every recorded disagreement",
+    )
+    add_options(parser)
+    parser.set_defaults(handler=handle)

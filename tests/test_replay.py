@@ -1,0 +1,55 @@
+"""replay's choice of checks, its FIXED / FAILED / ERROR words and exit codes (no Druid)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from conformance import replay
+from conformance.checks import Check
+from reports import records
+from tests.recorded_runs import RUN_ID, make_run
+
+
+def _now(run: records.RecordedRun, case_id: str, observed: int) -> Check:
+    """The recorded check judged again as if Druid had now answered ``observed``."""
+    recorded = run.find(case_id)
+    judged = records.rejudge(run, recorded)
+    exchange = replace(judged.exchange, status=observed)
+    return Check(judged.label, judged.case, judged.verdict, exchange, judged.druid_version)
+
+
+def test_replays_every_disagreement_by_default(tmp_path: Path) -> None:
+    run = records.load(make_run(tmp_path))
+    chosen = [c["case"]["id"] for c in replay.disagreements(run, [])]
+    assert chosen == [f"{RUN_ID}-3", f"{RUN_ID}-4"]
+    assert [c["case"]["id"] for c in replay.disagreements(run, [f"{RUN_ID}-1"])] == [f"{RUN_ID}-1"]
+
+
+def test_a_new_deviation_answered_as_documented_is_fixed(tmp_path: Path) -> None:
+    run = records.load(make_run(tmp_path))
+    result = replay.classify(run.find(f"{RUN_ID}-4"), _now(run, f"{RUN_ID}-4", 403))
+    assert result.word == "FIXED" and "agrees" in result.detail
+
+
+def test_a_deviation_that_persists_fails(tmp_path: Path) -> None:
+    run = records.load(make_run(tmp_path))
+    result = replay.classify(run.find(f"{RUN_ID}-4"), _now(run, f"{RUN_ID}-4", 200))
+    assert result.word == "FAILED" and "new deviation" in result.detail
+
+
+def test_a_new_deviation_the_registry_now_explains_is_fixed(tmp_path: Path) -> None:
+    run = records.load(make_run(tmp_path))
+    recorded = {**run.find(f"{RUN_ID}-3"), "outcome": "new-deviation", "deviation": None}
+    now = records.rejudge(run, recorded)  # the registry explains it today
+    result = replay.classify(recorded, now)
+    assert result.word == "FIXED" and "DRUID-CANCEL-NEEDS-WRITE" in result.detail
+
+
+def test_exit_codes() -> None:
+    fixed = replay.Result("FIXED", "a", "c", "")
+    failed = replay.Result("FAILED", "b", "c", "")
+    error = replay.Result("ERROR", "c", "c", "")
+    assert replay.exit_code([fixed]) == 0
+    assert replay.exit_code([fixed, failed]) == 1
+    assert replay.exit_code([failed, error]) == 16
