@@ -1,0 +1,207 @@
+"""``druid-conformance benchmark``: the suite's figures, measured in one run.
+
+1. image build, cold and warm. Cold rebuilds the image (``force``) but by default reuses the
+   cached Debian root filesystem and Druid jars; ``--cold-caches`` moves those two caches aside
+   for the build (restored afterwards; Maven's own ~/.m2 is kept). Warm builds the same version
+   again, which is a no-op when the recipe is unchanged. ``--skip-build`` leaves both out.
+2. cluster start to ready (only when this command starts the cluster, i.e. without --druid-url).
+3. oracle decisions per second (``benchmarks/oracle_bench.py``'s warm figure, one core).
+4. checked operations per second against the real cluster: scenarios run through the suite
+   (provisioning and propagation excluded, as in a run's throughput line), next to the same
+   HTTP requests sent with a bare ``requests`` session, and the ratio of the two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from conformance.command_cluster import add_options, cluster_for
+from conformance.oracle import Case, decide
+from conformance.permissions import Action, Permission
+from conformance.run import Run
+from conformance.scenario import Identity, Judge, Scenario, ScenarioRunner
+from fixtures.client import Credentials, DruidClient
+from fixtures.cluster import Cluster
+from fixtures.engine import STATE_DIR
+from fixtures.image import build_image
+from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
+from fixtures.releases import default_version, release
+from fixtures.seed import create_seeds
+
+SQL = 'SELECT page FROM "wikipedia"'
+SUBMITTER = (
+    Grant("DATASOURCE", "wikipedia", "READ"),
+    Grant("DATASOURCE", "__query_select", "READ"),
+)
+OTHER = (Grant("DATASOURCE", "__query_select", "READ"),)
+
+
+@contextmanager
+def caches_aside(version: str) -> Iterator[None]:
+    """Move the suite's root filesystem and jar caches aside; put them back afterwards."""
+    rel = release(version)
+    paths = [
+        STATE_DIR / "rootfs" / f"{rel.debian_suite}-{rel.jre_package}",
+        STATE_DIR / "druid" / rel.version,
+    ]
+    moved = []
+    for path in paths:
+        if path.exists():
+            backup = path.with_name(path.name + ".bench-backup")
+            path.rename(backup)
+            moved.append((path, backup))
+    try:
+        yield
+    finally:
+        for path, backup in moved:
+            shutil.rmtree(path, ignore_errors=True)
+            backup.rename(path)
+
+
+def image_builds(version: str, cold_caches: bool) -> list[str]:
+    if cold_caches:
+        with caches_aside(version):
+            cold = build_image(version, force=True)
+        what = "no root filesystem or jar cache"
+    else:
+        cold = build_image(version, force=True)
+        what = "root filesystem and jars cached; --cold-caches to drop them"
+    warm = build_image(version)
+    return [
+        f"image build, cold ({what}): {cold.seconds:.1f} s",
+        f"image build, warm (same recipe again): {warm.seconds:.2f} s"
+        + (" (no-op)" if not warm.built else ""),
+    ]
+
+
+def oracle_rate(seconds: float) -> float:
+    """Warm decisions per second: one statement judged for many actors, as in a run."""
+    actors = [
+        (Permission("wikipedia", "DATASOURCE", Action.READ),) * (n % 2)
+        + (Permission("__query_select", "DATASOURCE", Action.READ),)
+        for n in range(50)
+    ]
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for number, held in enumerate(actors):
+            decide(Case(id=str(number), operation="submit", sql=SQL, permissions=held))
+        done += len(actors)
+    return done / (time.perf_counter() - start)
+
+
+def _identity(role: str, grants: tuple[Grant, ...], tag: str) -> Identity:
+    name = f"bench_{tag}_{role}_{secrets.token_hex(3)}"
+    return Identity(name, secrets.token_urlsafe(12), ((f"r_{name}", grants),))
+
+
+def checked_rate(runner: ScenarioRunner, run: Run, scenarios: int) -> tuple[int, float]:
+    for _ in range(scenarios):
+        scenario = Scenario(
+            SQL, "bench", _identity("s", SUBMITTER, run.tag), (_identity("o", OTHER, run.tag),)
+        )
+        runner.run(scenario)
+    return run.operations, run.operation_seconds
+
+
+def raw_rate(
+    cluster: Cluster, runner: ScenarioRunner, run: Run, scenarios: int
+) -> tuple[int, float]:
+    """The same requests as a scenario (submit, two statuses, a cancel, the clean-up cancel)
+    with a bare session: no recorder, no oracle, no registry."""
+    submitter, other = _identity("s", SUBMITTER, run.tag), _identity("o", OTHER, run.tag)
+    session = requests.Session()
+    base = cluster.router_url
+
+    def call(method: str, path: str, who: Credentials, body: object = None) -> requests.Response:
+        return session.request(method, base + path, json=body, auth=(who.user, who.password))
+
+    sent, seconds = 0, 0.0
+    with runner.provisioned([submitter, other]):
+        for _ in range(scenarios):
+            started = time.monotonic()
+            body = {"query": SQL, "context": {}}
+            task = call("POST", "/druid/v2/sql/task", submitter.credentials, body).json()["taskId"]
+            sent += 1
+            for who in (other, submitter):
+                call("GET", f"/druid/indexer/v1/task/{task}/status", who.credentials)
+                sent += 1
+            for who in (other, submitter):
+                sent += 1
+                if call("POST", f"/druid/indexer/v1/task/{task}/shutdown", who.credentials).ok:
+                    break
+            call("POST", f"/druid/indexer/v1/task/{task}/shutdown", cluster.admin)
+            seconds += time.monotonic() - started
+    return sent, seconds
+
+
+def cluster_figures(cluster: Cluster, scenarios: int) -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="druid-bench-") as tmp:
+        run = Run.create(Path(tmp))
+        run.history.secret(cluster.admin.password)
+        router = DruidClient(cluster.router_url, None, recorder=run.history.record)
+        admin = router.as_user(cluster.admin)
+        security = SecurityAdmin(
+            DruidClient(cluster.coordinator_url, cluster.admin, recorder=run.history.record)
+        )
+        seeds = frozenset(create_seeds(admin))
+        barrier = PropagationBarrier(security, router, f"bench{run.tag}")
+        judge = Judge(run, cluster.druid_version, "druid-27", seeds)
+        runner = ScenarioRunner(security, barrier, router, admin, judge)
+        checked, checked_s = checked_rate(runner, run, scenarios)
+        raw, raw_s = raw_rate(cluster, runner, run, scenarios)
+        run.history.close()
+    suite, bare = checked / checked_s, raw / raw_s
+    return [
+        f"checked operations: {checked} in {checked_s:.2f} s = {suite:.1f} per second "
+        f"({scenarios} scenarios through the suite: recorded, judged, registry consulted)",
+        f"raw HTTP requests:  {raw} in {raw_s:.2f} s = {bare:.1f} per second "
+        "(the same requests with a bare requests session, clean-up cancel timed but not counted)",
+        f"ratio checked/raw: {suite / bare:.2f}",
+    ]
+
+
+def _timed(figure: Callable[[], list[str]]) -> list[str]:
+    lines = figure()
+    for line in lines:
+        print(line, flush=True)
+    return lines
+
+
+def handle(args: argparse.Namespace) -> int:
+    version = args.druid_version or default_version()
+    print(f"benchmark on {os.cpu_count()} cores, Druid {version}", flush=True)
+    if not args.skip_build and not args.druid_url:
+        _timed(lambda: image_builds(version, args.cold_caches))
+    print(f"oracle decisions per second (warm, one core): {oracle_rate(args.seconds):.0f}")
+    with cluster_for(args, f"bench-{secrets.token_hex(3)}", Path(tempfile.mkdtemp())) as cluster:
+        if cluster.startup_seconds is not None:
+            print(f"cluster start to ready: {cluster.startup_seconds:.1f} s", flush=True)
+        else:
+            print("cluster start to ready: not measured (--druid-url: a running cluster)")
+        _timed(lambda: cluster_figures(cluster, args.scenarios))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "benchmark",
+        help="image build, cluster start, oracle rate, checked vs raw request rate",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_options(parser)
+    parser.add_argument("--cold-caches", action="store_true", help="cold build without caches")
+    parser.add_argument("--skip-build", action="store_true", help="measure no image build")
+    parser.add_argument("--scenarios", type=int, default=10, help="per rate (default 10)")
+    parser.add_argument("--seconds", type=float, default=2.0, help="for the oracle rate")
+    parser.set_defaults(handler=handle)

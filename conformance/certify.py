@@ -1,0 +1,134 @@
+"""``druid-conformance certify --product FILE``: run the suite for certification, write a bundle.
+
+Runs ``pytest conformance --hypothesis-profile certification`` (in a subprocess, so the run is
+exactly what a user would run) against the cluster given with --druid-url or one started here,
+then writes a tar.gz holding PRODUCT.yaml (vendor, product, the Druid version tested), every
+file of the run, the effective configuration and a manifest of SHA-256 sums. ``verify BUNDLE``
+checks it. Arguments after ``--`` go to pytest; a bundle made with them is marked partial and
+``verify`` rejects it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from hypothesis import settings
+
+import conformance
+from conformance import hypothesis_profiles
+from conformance.errors import ExitCode, SetupError
+from reports import bundle, certification, product, records
+from reports.summary import suite_version
+
+SUITE_DIR = Path(conformance.__file__).parent
+
+
+def pytest_command(args: argparse.Namespace, reports_dir: Path) -> list[str]:
+    command = [sys.executable, "-m", "pytest", *(args.pytest_args or [str(SUITE_DIR)])]
+    command += ["--hypothesis-profile", certification.PROFILE, "--reports-dir", str(reports_dir)]
+    for option in ("druid_url", "druid_coordinator_url", "druid_version", "druid_image"):
+        value = getattr(args, option)
+        if value:
+            command += [f"--{option.replace('_', '-')}", str(value)]
+    return command
+
+
+def _digests(pattern: str) -> dict[str, str]:
+    return {
+        str(path.relative_to(SUITE_DIR.parent)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(SUITE_DIR.glob(pattern))
+    }
+
+
+def effective_configuration(args: argparse.Namespace, command: list[str], rc: int) -> Any:
+    hypothesis_profiles.register()  # the profiles live in the suite's conftest process
+    profile = settings.get_profile(certification.PROFILE)
+    return {
+        "suite_version": suite_version(),
+        "command": ["pytest", *command[3:]],
+        "partial": bool(args.pytest_args),
+        "selection": list(args.pytest_args or []),
+        "pytest_exit_status": rc,
+        "hypothesis_profile": {
+            "name": certification.PROFILE,
+            "max_examples": profile.max_examples,
+            "examples_per_cell": hypothesis_profiles.examples_per_cell(certification.PROFILE),
+        },
+        "druid_admin_user": os.environ.get("DRUID_ADMIN_USER", "admin"),
+        "rules_sha256": _digests("rules/*.toml"),
+        "deviations_sha256": _digests("deviations/*.toml"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _new_run(reports_dir: Path, before: set[str]) -> Path:
+    made = sorted(p for p in reports_dir.glob("*/") if p.name not in before)
+    if not made:
+        raise SetupError("the certification run wrote no run directory", ExitCode.INFRASTRUCTURE)
+    return made[-1]
+
+
+def run_files(run_dir: Path) -> dict[str, bytes]:
+    return {
+        certification.RUN_PREFIX + str(path.relative_to(run_dir)): path.read_bytes()
+        for path in sorted(run_dir.rglob("*"))
+        if path.is_file()
+    }
+
+
+def handle(args: argparse.Namespace) -> int:
+    described = product.read(Path(args.product))
+    reports_dir = Path(args.reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    before = {p.name for p in reports_dir.iterdir()}
+    command = pytest_command(args, reports_dir)
+    print("certify: " + " ".join(["pytest", *command[3:]]), flush=True)
+    rc = subprocess.run(command, check=False).returncode
+    run_dir = _new_run(reports_dir, before)
+    summary = records.load(run_dir).summary
+    declared = described.get("druid_version")
+    described["druid_version"] = str(summary.get("druid_version"))
+    if declared and declared != described["druid_version"]:
+        described["declared_druid_version"] = declared
+    files = {
+        certification.PRODUCT: product.to_yaml(described).encode(),
+        certification.CONFIG: json.dumps(
+            effective_configuration(args, command, rc), indent=2
+        ).encode(),
+        **run_files(run_dir),
+    }
+    out = Path(args.output or f"certification-{run_dir.name}.tar.gz")
+    bundle.write(out, files)
+    _, problems = certification.check(files)
+    print(f"certify: bundle {out} ({len(files) + 1} files)")
+    for problem in problems:
+        print(f"certify: does not certify: {problem}")
+    return int(ExitCode.NEW_DEVIATIONS) if problems else 0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "certify",
+        help="run the certification profile and write a verifiable bundle (tar.gz)",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    )
+    parser.add_argument(
+        "--product", required=True, help="YAML or TOML: vendor, product, product_version, ..."
+    )
+    parser.add_argument("--druid-url", help="the cluster to certify (admin from DRUID_ADMIN_*)")
+    parser.add_argument("--druid-coordinator-url", help="with --druid-url: the security API")
+    parser.add_argument("--druid-version", help="without --druid-url: the release to start")
+    parser.add_argument("--druid-image", help="without --druid-url: the image to start")
+    parser.add_argument("--reports-dir", default="reports", help="default: ./reports")
+    parser.add_argument("--output", "-o", help="the bundle (default certification-<run>.tar.gz)")
+    parser.add_argument("pytest_args", nargs="*", help="after --: passed to pytest (partial)")
+    parser.set_defaults(handler=handle)

@@ -1,0 +1,103 @@
+"""Product files, bundles and verify, on recorded runs (no Druid)."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from conformance.certify import run_files
+from conformance.cli import main
+from conformance.errors import BadInputError
+from reports import bundle, certification, product
+from tests.recorded_runs import ROWS, make_run
+
+AGREEING = ROWS[:2]  # both agree with the documentation
+
+
+def _bundle(tmp_path: Path, profile: str = "certification", partial: bool = False) -> Path:
+    run_dir = make_run(tmp_path, profile=profile, rows=AGREEING)
+    described = {"vendor": "V", "product": "P", "druid_version": "27.0.0"}
+    files = {
+        certification.PRODUCT: product.to_yaml(described).encode(),
+        certification.CONFIG: json.dumps({"partial": partial, "selection": []}).encode(),
+        **run_files(run_dir),
+    }
+    return bundle.write(tmp_path / "bundle.tar.gz", files)
+
+
+def test_yaml_subset_round_trips(tmp_path: Path) -> None:
+    data = {"vendor": 'Ex "Co": #1', "product": "P", "product_version": "2026.11"}
+    path = tmp_path / "p.yaml"
+    path.write_text("# comment\n" + product.to_yaml(data))
+    assert product.read(path) == data
+
+
+def test_product_file_in_toml_and_plain_yaml(tmp_path: Path) -> None:
+    toml = tmp_path / "p.toml"
+    toml.write_text('vendor = "V"\nproduct = "P"\n')
+    assert product.read(toml) == {"vendor": "V", "product": "P"}
+    plain = tmp_path / "p.yaml"
+    plain.write_text("vendor: V Inc  # the company\nproduct: 'It''s P'\n")
+    assert product.read(plain) == {"vendor": "V Inc", "product": "It's P"}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("vendor: V\n", "missing product"),
+        ("vendor: V\nproduct: P\ncolour: red\n", "unknown field(s) colour"),
+        ("vendor: V\nproduct:\n  nested: x\n", "expected 'key: value'"),
+        ("vendor: [a, b]\nproduct: P\n", "only plain scalar values"),
+    ],
+)
+def test_bad_product_files(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    with pytest.raises(BadInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        product.read(path)
+
+
+def test_verify_accepts_an_intact_certification_bundle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", str(_bundle(tmp_path))]) == 0
+    assert capsys.readouterr().out.startswith("ACCEPTED")
+
+
+def _rewrite(path: Path, name: str, change: bytes) -> None:
+    with tarfile.open(path, "r:gz") as tar:
+        files = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
+    files[name] += change
+    with tarfile.open(path, "w:gz") as tar:
+        for member, data in files.items():
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def test_verify_rejects_a_changed_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _bundle(tmp_path)
+    _rewrite(path, "run/history.jsonl", b"\n")
+    assert main(["verify", str(path)]) == 1
+    assert "run/history.jsonl: SHA-256 differs from the manifest" in capsys.readouterr().out
+
+
+def test_verify_rejects_other_profiles_partial_runs_and_new_deviations(tmp_path: Path) -> None:
+    _, problems = certification.check(bundle.read(_bundle(tmp_path / "a", profile="ci"))[0])
+    assert any("not 'certification'" in p for p in problems)
+    _, problems = certification.check(bundle.read(_bundle(tmp_path / "b", partial=True))[0])
+    assert any("only part of the suite" in p for p in problems)
+    summary = {"hypothesis_profile": "certification", "tests": {"passed": 1, "skipped": 2}}
+    summary |= {"checks": {"new-deviation": 1}, "deviations": {"new_cells": ["c"]}}
+    found = certification.run_problems({**summary, "exit_status": 1}, {})
+    assert "2 test(s) skipped" in found and "1 new deviation(s): c" in found
+
+
+def test_verify_of_something_else_is_bad_input(tmp_path: Path) -> None:
+    path = tmp_path / "x.tar.gz"
+    path.write_text("not a bundle")
+    assert main(["verify", str(path)]) == 15
