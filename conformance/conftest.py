@@ -80,7 +80,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--task-slots",
         type=int,
         default=6,
-        help="task slots of the started cluster's Indexer; an MSQ query takes two (default 6)",
+        help="task slots of the started cluster's MiddleManager; an MSQ query takes two "
+        "(default 6)",
     )
     group.addoption(
         "--oracle-profile",

@@ -1,8 +1,10 @@
 """The run's history: every exchange with Druid, one JSON line each, secrets redacted.
 
 Redaction works twice: keys that name a password are masked wherever they appear, and every
-secret the run knows (registered with :meth:`History.secret`) is replaced wherever it appears in
-the text, so a password echoed in an error body cannot leak either.
+secret the run knows (registered with :meth:`History.secret`) is masked in every string value:
+a value equal to a secret always, a secret inside a longer value when it is at least
+``MIN_EMBEDDED`` characters long. Keys are never touched, and a generated one-letter password is
+not searched for inside SQL text: that would mangle the record, not protect anything.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, TextIO
 from fixtures.client import REDACTED, Exchange
 
 SECRET_KEYS = frozenset({"password", "initialadminpassword", "internalclientpassword"})
+MIN_EMBEDDED = 8
 
 
 def _mask_keys(value: Any) -> Any:
@@ -40,10 +43,20 @@ class History:
         if value:
             self._secrets.add(value)
 
-    def redact(self, text: str) -> str:
+    def redact(self, value: Any) -> Any:
+        """``value`` (JSON-like) with every known secret masked in its string values."""
+        if isinstance(value, dict):
+            return {k: self.redact(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.redact(v) for v in value]
+        if not isinstance(value, str):
+            return value
+        if value in self._secrets:
+            return REDACTED
         for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
-        return text
+            if len(secret) >= MIN_EMBEDDED:
+                value = value.replace(secret, REDACTED)
+        return value
 
     def record(self, exchange: Exchange) -> int:
         """Append an exchange; returns its sequence number (1-based line of its kind)."""
@@ -59,7 +72,7 @@ class History:
             self._write({"type": "check", **check})
 
     def _write(self, entry: dict[str, Any]) -> None:
-        line = self.redact(json.dumps(_mask_keys(entry), default=str, sort_keys=True))
+        line = json.dumps(self.redact(_mask_keys(entry)), default=str, sort_keys=True)
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
