@@ -72,7 +72,16 @@ class RunReports:
             return
         self.run.history.close()
         status = int(self._session.exitstatus if self._session is not None else exitstatus)
-        paths = write_reports(self.run, terminalreporter.stats, status, config)
+        try:
+            paths = write_reports(self.run, terminalreporter.stats, status, config)
+        except Exception as error:  # a broken report must not hide the verdicts above it
+            terminalreporter.write_line(
+                f"druid-conformance: writing the reports failed: {type(error).__name__}: {error}",
+                red=True,
+            )
+            if self._session is not None:
+                self._session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+            return
         for path in paths:
             terminalreporter.write_line(f"report: {path}")
 
@@ -86,7 +95,8 @@ def write_reports(
 ) -> list[Path]:
     """summary.json from the run, then report.html from what the run directory holds."""
     run.dir.mkdir(parents=True, exist_ok=True)
-    checks = records.load(run.dir).checks if run.history.path.exists() else []
+    recorded = records.load(run.dir) if run.history.path.exists() else None
+    checks = recorded.checks if recorded is not None else []
     document = summary.build(
         run.id,
         run.facts,
@@ -99,8 +109,7 @@ def write_reports(
         selection=list(config.invocation_params.args),
     )
     paths = [summary.write(run.dir / records.SUMMARY, document)]
-    if run.history.path.exists():
-        recorded = records.load(run.dir)
+    if recorded is not None:
         feasible = [str(cell) for cell in feasible_cells()]
         paths.append(html.write(run.dir / REPORT, recorded, feasible))
     junit = Path(str(getattr(config.option, "xmlpath", "") or ""))
