@@ -29,7 +29,7 @@ from conformance.command_cluster import add_options, cluster_for
 from conformance.oracle import Case, decide
 from conformance.permissions import Action, Permission
 from conformance.run import Run
-from conformance.scenario import Identity, Judge, Scenario, ScenarioRunner
+from conformance.scenario import Judge, Scenario, ScenarioRunner, fresh_identity
 from fixtures.client import Credentials, DruidClient
 from fixtures.cluster import Cluster
 from fixtures.engine import STATE_DIR
@@ -99,15 +99,13 @@ def oracle_rate(seconds: float) -> float:
     return done / (time.perf_counter() - start)
 
 
-def _identity(role: str, grants: tuple[Grant, ...], tag: str) -> Identity:
-    name = f"bench_{tag}_{role}_{secrets.token_hex(3)}"
-    return Identity(name, secrets.token_urlsafe(12), ((f"r_{name}", grants),))
-
-
 def checked_rate(runner: ScenarioRunner, run: Run, scenarios: int) -> tuple[int, float]:
     for _ in range(scenarios):
         scenario = Scenario(
-            SQL, "bench", _identity("s", SUBMITTER, run.tag), (_identity("o", OTHER, run.tag),)
+            SQL,
+            "bench",
+            fresh_identity(f"bench_{run.tag}_s", SUBMITTER),
+            (fresh_identity(f"bench_{run.tag}_o", OTHER),),
         )
         runner.run(scenario)
     return run.operations, run.operation_seconds
@@ -118,7 +116,10 @@ def raw_rate(
 ) -> tuple[int, float]:
     """The same requests as a scenario (submit, two statuses, a cancel, the clean-up cancel)
     with a bare session: no recorder, no oracle, no registry."""
-    submitter, other = _identity("s", SUBMITTER, run.tag), _identity("o", OTHER, run.tag)
+    submitter, other = (
+        fresh_identity(f"bench_{run.tag}_s", SUBMITTER),
+        fresh_identity(f"bench_{run.tag}_o", OTHER),
+    )
     session = requests.Session()
     base = cluster.router_url
 

@@ -10,8 +10,9 @@ deleted) is not judged but is recorded in the history.
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,14 @@ class Identity:
                 for g in grants
             )
         )
+
+
+def fresh_identity(prefix: str, grants: Iterable[Grant], out: str = "") -> Identity:
+    """A new user with one role of its own holding ``grants``; ``{out}`` in a grant's name
+    becomes ``out`` (the fresh output datasource of a table-driven example)."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    concrete = tuple(Grant(g.type, g.name.replace("{out}", out), g.action) for g in grants)
+    return Identity(name, secrets.token_urlsafe(12), ((f"role_{name}", concrete),))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import pytest
 from conformance import deviations
 from conformance.checks import Outcome, assert_conforms
 from conformance.run import Run
-from conformance.scenario import Identity, Judge, Scenario, ScenarioRunner
+from conformance.scenario import Judge, Scenario, ScenarioRunner, fresh_identity
 from fixtures.provision import Grant
 
 pytestmark = pytest.mark.druid
@@ -26,17 +26,19 @@ class DeviationFixed(UserWarning):
     """A registered deviation no longer occurs."""
 
 
-def _identity(prefix: str, grants: tuple[dict[str, str], ...], out: str) -> Identity:
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    concrete = tuple(Grant(g["type"], g["name"].replace("{out}", out), g["action"]) for g in grants)
-    return Identity(name, secrets.token_urlsafe(12), ((f"role_{name}", concrete),))
+def _grants(raw: tuple[dict[str, str], ...]) -> list[Grant]:
+    return [Grant(g["type"], g["name"], g["action"]) for g in raw]
 
 
 def example_scenario(entry: deviations.Deviation, tag: str) -> Scenario:
     example = entry.example
     out = f"dev_{tag}_{secrets.token_hex(3)}"
-    submitter = _identity(f"dsub_{tag}", example.submitter, out)
-    others = () if example.actor is None else (_identity(f"dact_{tag}", example.actor, out),)
+    submitter = fresh_identity(f"dsub_{tag}", _grants(example.submitter), out)
+    others = (
+        ()
+        if example.actor is None
+        else (fresh_identity(f"dact_{tag}", _grants(example.actor), out),)
+    )
     return Scenario(
         sql=example.sql.replace("{out}", out),
         kind=f"deviation {entry.id}",

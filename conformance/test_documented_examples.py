@@ -7,14 +7,13 @@ a row needs no expected value of its own: the rule tables are the expectation.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 import pytest
 
 from conformance.checks import assert_conforms
 from conformance.run import Run
-from conformance.scenario import Identity, Scenario, ScenarioRunner
+from conformance.scenario import Scenario, ScenarioRunner, fresh_identity
 from fixtures.provision import Grant
 
 pytestmark = pytest.mark.druid
@@ -112,19 +111,13 @@ ROWS = (
 )
 
 
-def _identity(prefix: str, grants: tuple[Grant, ...], out: str) -> Identity:
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    concrete = tuple(Grant(g.type, g.name.replace("{out}", out), g.action) for g in grants)
-    return Identity(name, secrets.token_urlsafe(12), ((f"role_{name}", concrete),))
-
-
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
 def test_documented_example(row: Row, scenario_runner: ScenarioRunner, run: Run) -> None:
     out = f"ex_{run.tag}_{row.id.replace('-', '_')}"
     scenario = Scenario(
         sql=row.sql.replace("{out}", out),
         kind=row.id,
-        submitter=_identity(f"sub_{run.tag}", row.submitter, out),
-        others=(_identity(f"oth_{run.tag}", row.other, out),),
+        submitter=fresh_identity(f"sub_{run.tag}", row.submitter, out),
+        others=(fresh_identity(f"oth_{run.tag}", row.other, out),),
     )
     assert_conforms(scenario_runner.run(scenario))
