@@ -66,7 +66,12 @@ def curl_commands(check: Mapping[str, Any], exchange: Mapping[str, Any] | None =
     ]
     if the_plan.submitter_grants is not None:
         lines += _provision(SUBMITTER, "SUBMITTER_PASSWORD", the_plan.submitter_grants)
-    lines.append("sleep 10  # basic-security propagates changes to the services within seconds")
+    lines.append(
+        "# wait (at most 60 s) until the Router accepts the new credentials: users and grants\n"
+        "# reach the services by push and by polling, so wait on what can be observed\n"
+        f'for i in $(seq 60); do [ "$(curl -s -o /dev/null -w %{{http_code}} '
+        f'-u "{ACTOR}:$ACTOR_PASSWORD" "$DRUID_URL/status")" != 401 ] && break; sleep 1; done'
+    )
     body = shlex.quote(json.dumps(the_plan.submit_body()))
     submit = the_plan.submit
     if the_plan.submits_only:
@@ -84,7 +89,12 @@ def curl_commands(check: Mapping[str, Any], exchange: Mapping[str, Any] | None =
     )
     endpoint = the_plan.endpoint
     if the_plan.operation in NEEDS_FINISHED:
-        lines.append("sleep 30  # results are judged once the query has finished")
+        lines.append(
+            "# results are judged once the query has finished: wait (at most 180 s) for it\n"
+            f'for i in $(seq 180); do curl -s -u "{owner}:${secret}" '
+            f'"$DRUID_URL/druid/v2/sql/statements/$ID" | grep -qE '
+            '\'"state": ?"(SUCCESS|FAILED)"\' && break; sleep 1; done'
+        )
     path = endpoint.path.replace("{id}", "$ID")
     lines.append(f'curl -i {_login(the_plan)}-X {endpoint.method} "$DRUID_URL{path}"')
     return "\n".join(lines)
