@@ -10,7 +10,7 @@ API (27.0.0 release notes).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.rules import OPERATIONS, Rule, load_edition
@@ -64,6 +64,23 @@ class Profile:
 _ALL_SETTINGS = frozenset(SETTINGS)
 _NO_KEY_LISTS = frozenset({"authorizeQueryContextParams", "authorizeSystemTablesDirectly"})
 
+_DRUID_27 = Profile(
+    name="druid-27",
+    product="Apache Druid",
+    version="27.0",
+    editions=(
+        "common",
+        "druid-sql-ingestion",
+        "druid-user-auth",
+        "druid-statements-api",
+        "druid-query-context",
+    ),
+    operations=frozenset(OPERATIONS),
+    settings=_ALL_SETTINGS,
+    features=frozenset(),
+    description="Druid 27.0 to 28 (seed 000 and the statements API). The default.",
+)
+
 PROFILES: dict[str, Profile] = {
     profile.name: profile
     for profile in (
@@ -77,35 +94,11 @@ PROFILES: dict[str, Profile] = {
             features=frozenset(),
             description="Druid 24.0, the first MSQ release (seed 001); no statements API.",
         ),
-        Profile(
-            name="druid-27",
-            product="Apache Druid",
-            version="27.0",
-            editions=(
-                "common",
-                "druid-sql-ingestion",
-                "druid-user-auth",
-                "druid-statements-api",
-                "druid-query-context",
-            ),
-            operations=frozenset(OPERATIONS),
-            settings=_ALL_SETTINGS,
-            features=frozenset(),
-            description="Druid 27.0 to 28 (seed 000 and the statements API). The default.",
-        ),
-        Profile(
+        _DRUID_27,
+        replace(
+            _DRUID_27,
             name="druid-latest",
-            product="Apache Druid",
             version="latest",
-            editions=(
-                "common",
-                "druid-sql-ingestion",
-                "druid-user-auth",
-                "druid-statements-api",
-                "druid-query-context",
-            ),
-            operations=frozenset(OPERATIONS),
-            settings=_ALL_SETTINGS,
             features=frozenset({"export"}),
             description="Current Druid docs: as druid-27, plus export (INSERT INTO EXTERN).",
         ),
