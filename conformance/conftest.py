@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from conformance import hypothesis_profiles
+from conformance.command_cluster import admin_from_environment
 from conformance.errors import BadInputError, ExitCode, InfrastructureError, SetupError
 from conformance.profiles import DEFAULT_PROFILE, PROFILES
 from conformance.run import Run
@@ -109,8 +110,7 @@ def _check_options(config: pytest.Config) -> None:
             )
         if not url.startswith(("http://", "https://")):
             raise BadInputError(f"--druid-url must be an http(s) URL, not {url!r}")
-        if not os.environ.get("DRUID_ADMIN_PASSWORD"):
-            raise BadInputError("--druid-url needs the admin password in DRUID_ADMIN_PASSWORD")
+        admin_from_environment()  # raises BadInputError without DRUID_ADMIN_PASSWORD
     version = config.getoption("--druid-version")
     if version:
         release(version)  # raises BadInputError for a malformed or unsupported release
@@ -254,9 +254,7 @@ def run(pytestconfig: pytest.Config) -> Run:
 def _start_cluster(config: pytest.Config, run: Run) -> Cluster:
     url = config.getoption("--druid-url")
     if url:
-        admin = Credentials(
-            os.environ.get("DRUID_ADMIN_USER", "admin"), os.environ["DRUID_ADMIN_PASSWORD"]
-        )
+        admin = admin_from_environment()
         return connect_external_cluster(url, config.getoption("--druid-coordinator-url"), admin)
     ensure_engine()
     image = config.getoption("--druid-image")
