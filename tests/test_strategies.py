@@ -163,17 +163,22 @@ def test_near_misses_do_not_match(pair: tuple[str, str]) -> None:
     assert not re.fullmatch(pattern, name), (pattern, name)
 
 
+# find() searches at random: derandomised with a large budget it draws the same examples every
+# run, so "this pattern can be drawn" cannot pass on one run and fail on the next.
+FIND = settings(max_examples=5000, derandomize=True, database=None)
+
+
 @pytest.mark.parametrize(
     ("name", "pattern"),
     [("wikipedia", "wiki"), ("wiki", "Wiki"), ("wikipedia", "w.ki"), ("wikipedia", "^wiki")],
 )
 def test_the_documented_near_misses_are_drawn(name: str, pattern: str) -> None:
-    assert find(near_miss_patterns(name), lambda p: p == pattern) == pattern
+    assert find(near_miss_patterns(name), lambda p: p == pattern, settings=FIND) == pattern
 
 
 @pytest.mark.parametrize("pattern", [".*", "wiki.*", "^wikipedia$", "w.kipedia"])
 def test_the_documented_matches_are_drawn(pattern: str) -> None:
-    assert find(matching_patterns("wikipedia"), lambda p: p == pattern) == pattern
+    assert find(matching_patterns("wikipedia"), lambda p: p == pattern, settings=FIND) == pattern
 
 
 @QUICK
@@ -189,7 +194,7 @@ def test_every_resource_type_and_action_is_drawn(rtype: str, action: str) -> Non
     def wanted(grant: Grant) -> bool:
         return grant.type == rtype and grant.action == action
 
-    assert wanted(find(grants(), wanted))
+    assert wanted(find(grants(), wanted, settings=FIND))
 
 
 # --------------------------------------------------------------------------- identities
