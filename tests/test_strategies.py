@@ -325,3 +325,19 @@ def test_a_few_hundred_random_scenarios_spread_over_the_cells() -> None:
     # that an unsteered run still spreads over most of them.
     assert len(seen) >= len(feasible_cells()) * 2 // 5
     assert set(seen) <= set(feasible_cells())
+
+
+@settings(max_examples=500, derandomize=True, database=None, deadline=None)
+@given(st.data())
+def test_a_near_miss_never_grants_another_missed_requirement(data: st.DataObject) -> None:
+    """Regression: missing READ a and WRITE b, the wrong-action miss of one ('WRITE .*' for
+    READ a) granted the other, so a 'forbidden' scenario was allowed."""
+    from conformance.permissions import Action, Resource, ResourceAction
+    from strategies.steering import _covers, grants_for_verdict
+
+    required = [
+        ResourceAction(Resource("DATASOURCE", "wikipedia"), Action.READ),
+        ResourceAction(Resource("DATASOURCE", "out_ds"), Action.WRITE),
+    ]
+    granted = data.draw(grants_for_verdict(required, VerdictKind.FORBIDDEN))
+    assert not all(any(_covers(g, r) for g in granted) for r in required), granted
