@@ -18,10 +18,17 @@ from typing import Any
 
 import pytest
 
-from conformance import hypothesis_profiles
+from conformance import cluster_settings, hypothesis_profiles
 from conformance.command_cluster import admin_from_environment
 from conformance.errors import BadInputError, ExitCode, InfrastructureError, SetupError
-from conformance.profiles import DEFAULT_PROFILE, PROFILES
+from conformance.profiles import (
+    DEFAULT_PROFILE,
+    PROFILES,
+    ProfileError,
+    get_profile,
+    normalize_settings,
+    runtime_properties,
+)
 from conformance.run import Run
 from conformance.scenario import Judge, ScenarioRunner
 from conformance.test_support import UserFactory
@@ -91,6 +98,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "see 'druid-conformance explain --help')",
     )
     group.addoption(
+        "--druid-setting",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a cluster setting that changes the rules, e.g. authorizeQueryContextParams=true "
+        "(repeatable; VALUE is JSON). A cluster the suite starts gets it as a runtime property; "
+        "with --druid-url it declares how that cluster is configured. The oracle judges with it.",
+    )
+    group.addoption(
         "--reports-dir",
         default="reports",
         help="where each run writes reports/<run-id>/ (default: ./reports)",
@@ -119,6 +135,7 @@ def _check_options(config: pytest.Config) -> None:
         raise BadInputError(f"unknown --oracle-profile {profile!r}; known: {', '.join(PROFILES)}")
     if config.getoption("--task-slots") < 2:
         raise BadInputError("--task-slots must be at least 2: an MSQ query takes two")
+    cluster_settings.declare(config)
 
 
 def _terminate_as_interrupt(signum: int, frame: Any) -> None:
@@ -162,6 +179,7 @@ def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     run = Run.create(Path(config.getoption("--reports-dir")))
     _choose_hypothesis_profile(config, run)
+    run.facts["settings"] = cluster_settings.of(config)
     config.stash[RUN_KEY] = run
     # reports/plugin.py: junit.xml into the run's directory, summary.json, report.html
     report_plugin.install(config, run)
@@ -224,7 +242,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         for deviation, count in sorted(known.items()):
             terminalreporter.write_line(f"known deviation {deviation}: seen {count} time(s)")
     if run.checks:
-        feasible = [str(cell) for cell in feasible_cells()]
+        feasible = [str(cell) for cell in feasible_cells(settings=cluster_settings.of(config))]
         terminalreporter.write_line(coverage.write(run.dir / "coverage.txt", run.checks, feasible))
     if run.operation_seconds:
         rate = run.operations / run.operation_seconds
@@ -273,6 +291,7 @@ def _start_cluster(config: pytest.Config, run: Run) -> Cluster:
         run.dir / "druid-logs",
         timeout=config.getoption("--druid-startup-timeout"),
         task_slots=config.getoption("--task-slots"),
+        properties=runtime_properties(cluster_settings.of(config)),
     )
 
 
@@ -382,7 +401,12 @@ def judge(pytestconfig: pytest.Config, cluster: Cluster, run: Run, seeds: list[s
         cluster.druid_version
     )
     run.facts["oracle_profile"] = profile
-    return Judge(run, cluster.druid_version, profile, frozenset(seeds))
+    settings = cluster_settings.of(pytestconfig)
+    try:
+        normalize_settings(get_profile(profile), settings)
+    except ProfileError as error:
+        _fail_setup(BadInputError(f"--druid-setting: {error}"))
+    return Judge(run, cluster.druid_version, profile, frozenset(seeds), settings)
 
 
 @pytest.fixture(scope="session")

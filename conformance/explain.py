@@ -18,7 +18,7 @@ from typing import IO, Any
 from conformance.errors import BadInputError, ExitCode
 from conformance.oracle import Case, CaseError, Verdict, decide
 from conformance.permissions import InvalidPattern, Permission
-from conformance.profiles import DEFAULT_PROFILE, PROFILES, SETTINGS
+from conformance.profiles import DEFAULT_PROFILE, PROFILES, SETTINGS, ProfileError, parse_settings
 from conformance.resources import StatementResources
 from conformance.rules import OPERATIONS
 
@@ -151,16 +151,10 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _settings(items: list[str]) -> dict[str, Any]:
-    settings: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep:
-            raise BadInputError(f"--setting {item!r}: expected KEY=VALUE")
-        try:
-            settings[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            raise BadInputError(f"--setting {key}: value {raw!r} is not JSON") from None
-    return settings
+    try:
+        return parse_settings(items)
+    except ProfileError as error:
+        raise BadInputError(f"--setting: {error}") from None
 
 
 def read_grants(path: Path) -> tuple[Permission, ...]:

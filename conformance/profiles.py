@@ -9,7 +9,8 @@ API (27.0.0 release notes).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,8 +25,11 @@ __all__ = [
     "TASK_OPERATIONS",
     "Profile",
     "ProfileError",
+    "canonical_settings",
     "get_profile",
     "normalize_settings",
+    "parse_settings",
+    "runtime_properties",
 ]
 
 TASK_OPERATIONS: tuple[str, ...] = OPERATIONS[:4]
@@ -144,3 +148,43 @@ def normalize_settings(profile: Profile, settings: Mapping[str, Any]) -> dict[st
         else:
             normalized[short] = value
     return normalized
+
+
+def canonical_settings(profile: Profile, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Checked settings by short name with JSON values (lists sorted): what a run records."""
+    return {
+        key: sorted(value) if isinstance(value, frozenset) else value
+        for key, value in normalize_settings(profile, settings).items()
+    }
+
+
+def parse_settings(items: Sequence[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` items (``--setting``, ``--druid-setting``) as raw settings.
+
+    VALUE is JSON (``true``, ``["a","b"]``). KEY is a short name or a runtime property;
+    ``normalize_settings`` checks both against a profile.
+    """
+    settings: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ProfileError(f"setting {item!r}: expected KEY=VALUE")
+        try:
+            settings[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ProfileError(f"setting {key.strip()}: value {raw!r} is not JSON") from None
+    return settings
+
+
+def runtime_properties(settings: Mapping[str, Any]) -> dict[str, str]:
+    """Normalized settings as the runtime properties that give a Druid cluster those settings."""
+    properties: dict[str, str] = {}
+    for short, value in settings.items():
+        prop = SETTINGS[short][0]
+        if isinstance(value, bool):
+            properties[prop] = "true" if value else "false"
+        elif isinstance(value, frozenset | list | tuple):
+            properties[prop] = json.dumps(sorted(value))
+        else:
+            properties[prop] = str(value)
+    return properties

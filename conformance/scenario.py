@@ -87,6 +87,7 @@ class Judge:
     druid_version: str
     profile: str
     existing_datasources: frozenset[str]
+    settings: Mapping[str, Any] = field(default_factory=dict)  # the cluster's, by short name
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def check(
@@ -107,6 +108,7 @@ class Judge:
             operation=operation,
             sql=sql,
             profile=self.profile,
+            settings=dict(self.settings),
             context=dict(context),
             permissions=permissions,
             authenticated=authenticated,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 
+from conformance import cluster_settings
 from conformance.checks import Check, assert_conforms
 from conformance.hypothesis_profiles import examples_per_cell
 from conformance.profiles import get_profile
@@ -23,7 +24,12 @@ from strategies.steering import Cell, Operation, Scenario, feasible_cells, scena
 
 pytestmark = pytest.mark.druid
 
-CELLS = feasible_cells()
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One ``test_cell`` per cell that exists under the run's ``--druid-setting``s."""
+    if "cell" in metafunc.fixturenames:
+        cells = feasible_cells(settings=cluster_settings.of(metafunc.config))
+        metafunc.parametrize("cell", cells, ids=str)
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +51,6 @@ def _checked(checks: list[Check], request: pytest.FixtureRequest, run: Run) -> N
     assert_conforms(checks, reproduce=_reproduce(request, run))
 
 
-@pytest.mark.parametrize("cell", CELLS, ids=str)
 def test_cell(
     cell: Cell,
     scenario_runner: ScenarioRunner,
@@ -55,7 +60,7 @@ def test_cell(
     request: pytest.FixtureRequest,
 ) -> None:
     @settings(max_examples=examples_per_cell(run.facts.get("hypothesis_profile", "ci")))
-    @given(scenarios(namer, cells=[cell], profile=judge.profile))
+    @given(scenarios(namer, cells=[cell], profile=judge.profile, settings=judge.settings))
     def conforms(scenario: Scenario) -> None:
         _checked(run_steered(scenario_runner, scenario, TASK_API), request, run)
 
@@ -71,7 +76,7 @@ def test_free_scenarios(
 ) -> None:
     """Any cell, several roles per user, bystanders: the combinations the cells do not fix."""
 
-    @given(scenarios(namer, profile=judge.profile, bystanders=2))
+    @given(scenarios(namer, profile=judge.profile, settings=judge.settings, bystanders=2))
     def conforms(scenario: Scenario) -> None:
         _checked(run_steered(scenario_runner, scenario, TASK_API), request, run)
 
@@ -93,7 +98,7 @@ def test_statements_api(
     # results are steered like status (both read the query); the oracle judges by the API's rules
     steer = Operation.STATUS if operation == "results" else Operation(operation)
 
-    @given(scenarios(namer, operations=[steer], profile=judge.profile))
+    @given(scenarios(namer, operations=[steer], profile=judge.profile, settings=judge.settings))
     def conforms(scenario: Scenario) -> None:
         checks = run_steered(scenario_runner, scenario, STATEMENTS_API, operation)
         _checked(checks, request, run)

@@ -1,0 +1,42 @@
+"""The run's cluster settings (``--druid-setting KEY=VALUE``): Druid's configuration that
+changes the documented rules, e.g. ``authorizeQueryContextParams``.
+
+One value serves three readers, so they cannot drift apart: the cluster the suite starts gets
+them as runtime properties, the generators steer at the cells that exist under them, and the
+oracle judges every check with them (each recorded case carries them, so ``analyze`` and
+``replay`` judge with them too).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance.errors import BadInputError
+from conformance.profiles import (
+    DEFAULT_PROFILE,
+    ProfileError,
+    canonical_settings,
+    get_profile,
+    parse_settings,
+)
+
+SETTINGS_KEY = pytest.StashKey[dict[str, Any]]()
+
+
+def declare(config: pytest.Config) -> dict[str, Any]:
+    """Check the ``--druid-setting`` items against the oracle profile (or the default one),
+    remember them for the run and return them by short name."""
+    profile = get_profile(config.getoption("--oracle-profile") or DEFAULT_PROFILE)
+    try:
+        settings = canonical_settings(profile, parse_settings(config.getoption("--druid-setting")))
+    except ProfileError as error:
+        raise BadInputError(f"--druid-setting: {error}") from None
+    config.stash[SETTINGS_KEY] = settings
+    return settings
+
+
+def of(config: pytest.Config) -> dict[str, Any]:
+    """The run's cluster settings by short name (empty: Druid's defaults)."""
+    return config.stash.get(SETTINGS_KEY, {})
