@@ -38,6 +38,8 @@ def pytest_command(args: argparse.Namespace, reports_dir: Path) -> list[str]:
         value = getattr(args, option)
         if value:
             command += [f"--{option.replace('_', '-')}", str(value)]
+    for item in args.druid_setting:
+        command += ["--druid-setting", item]
     return command
 
 
@@ -62,6 +64,7 @@ def effective_configuration(args: argparse.Namespace, command: list[str], rc: in
             "max_examples": profile.max_examples,
             "examples_per_cell": hypothesis_profiles.examples_per_cell(certification.PROFILE),
         },
+        "druid_settings": list(args.druid_setting),
         "druid_admin_user": os.environ.get("DRUID_ADMIN_USER", "admin"),
         "rules_sha256": _digests("rules/*.toml"),
         "deviations_sha256": _digests("deviations/*.toml"),
@@ -128,6 +131,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--druid-coordinator-url", help="with --druid-url: the security API")
     parser.add_argument("--druid-version", help="without --druid-url: the release to start")
     parser.add_argument("--druid-image", help="without --druid-url: the image to start")
+    parser.add_argument(
+        "--druid-setting",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting of the cluster that changes the rules (repeatable); recorded in the bundle",
+    )
     parser.add_argument("--reports-dir", default="reports", help="default: ./reports")
     parser.add_argument("--output", "-o", help="the bundle (default certification-<run>.tar.gz)")
     parser.add_argument("pytest_args", nargs="*", help="after --: passed to pytest (partial)")

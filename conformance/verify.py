@@ -29,8 +29,8 @@ def handle(args: argparse.Namespace) -> int:
     print(
         f"ACCEPTED {path}: {described['vendor']} {described['product']} on Druid "
         f"{summary['druid_version']}, {summary['checks']['total']} checks, profile "
-        f"{summary['hypothesis_profile']}, known deviations: "
-        + (", ".join(f"{k} x{n}" for k, n in known.items()) or "none")
+        f"{summary['hypothesis_profile']}, settings: {summary.get('settings') or 'defaults'}, "
+        "known deviations: " + (", ".join(f"{k} x{n}" for k, n in known.items()) or "none")
     )
     return 0
 

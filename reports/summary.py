@@ -67,6 +67,7 @@ def build(
         "image": facts.get("image"),
         "substitutions": facts.get("substitutions"),
         "oracle_profile": facts.get("oracle_profile"),
+        "settings": facts.get("settings", {}),
         "hypothesis_profile": facts.get("hypothesis_profile"),
         "hypothesis_seed": facts.get("hypothesis_seed"),
         "selection": list(selection),

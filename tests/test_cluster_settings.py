@@ -105,3 +105,22 @@ def test_pytest_collects_one_cell_test_per_cell_of_the_declared_settings() -> No
         check=False,
     )
     assert "test_cell[submit x SELECT_LITERAL x forbidden]" in done.stdout
+
+
+def test_certify_passes_the_declared_settings_to_the_run() -> None:
+    import argparse
+    from pathlib import Path
+
+    from conformance.certify import pytest_command
+
+    args = argparse.Namespace(
+        pytest_args=[],
+        druid_url="http://127.0.0.1:8888",
+        druid_coordinator_url=None,
+        druid_version=None,
+        druid_image=None,
+        druid_setting=["authorizeQueryContextParams=true"],
+    )
+    command = pytest_command(args, Path("reports"))
+    at = command.index("--druid-setting")
+    assert command[at + 1] == "authorizeQueryContextParams=true"
