@@ -4,40 +4,50 @@ sqlglot's Druid dialect parses plain SELECTs but not what the MSQ task engine ad
 ingestion reference page, ``docs/multi-stage-query/reference.md``): ``INSERT``/``REPLACE`` with
 ``PARTITIONED BY``/``CLUSTERED BY``/``OVERWRITE``, ``TABLE(EXTERN(...))`` and the input-source
 table functions with ``EXTEND``, export with ``INSERT INTO EXTERN(...) AS CSV``, and ``SET``.
-This module adds them as public sqlglot node types, so that query generators can BUILD trees and
-render them, and the oracle can parse what a test submits.
 
-Building trees (every class below is a ``sqlglot.exp.Expression``)::
+Works on pure sqlglot and on its compiled build (``sqlglotc``, about 3.5 times faster), which
+forbids interpreted subclasses of its parser, generator, tokenizer and node classes. So nothing
+here subclasses them: the MSQ statement frame is read at the token level, the SQL inside it is
+parsed by Druid's stock parser, and the MSQ constructs are sqlglot's own node classes with extra
+args, rendered by ``render`` around the stock generator. The trees:
+
+- INSERT/REPLACE/export: ``exp.Insert`` with ``this`` (an ``exp.Table``, or for an export the
+  ``EXTERN(dest(...))`` call), ``expression`` (the query), and the extra args ``replace``
+  (True), ``overwrite`` (``exp.Var`` ``ALL`` or ``exp.Where``), ``partitioned_by`` (the
+  granularity: ``exp.Var`` ``DAY``/``ALL``/``ALL TIME``, a string literal ``'PT1H'`` or a
+  function), ``clustered_by`` (a list of ``exp.Ordered``/columns), ``export_format`` (``exp.Var``).
+- a table function: ``exp.Table`` whose ``this`` is the ``exp.Anonymous`` call, with the extra
+  args ``columns`` (``exp.ColumnDef`` list) and ``extend`` (the optional EXTEND keyword written).
+- ``SET key = value``: ``exp.Set`` holding one ``SetItem(EQ(Column(key), literal))``.
+
+Building trees::
 
     from sqlglot import exp
-    from conformance.dialect import (ClusteredBy, ExportDestination, MSQInsert, MSQReplace,
-                                     Overwrite, PartitionedBy, TableFunction, render)
+    from conformance.dialect import (Granularity, context_set, export_destination, export_to,
+                                     insert_into, render, replace_into, table_function)
 
     # INSERT INTO wiki SELECT * FROM TABLE(EXTERN('{...}', '{...}')) EXTEND (a VARCHAR)
     #   PARTITIONED BY DAY CLUSTERED BY a
-    extern = TableFunction.build(
+    extern = table_function(
         "EXTERN", [exp.Literal.string('{"type":"inline","data":"a\\n1"}'),
                    exp.Literal.string('{"type":"csv","findColumnsFromHeader":true}')],
         columns=[("a", "VARCHAR")], extend=True)
-    query = exp.select("*").from_(extern)
-    tree = MSQInsert(this=exp.to_table("wiki"), expression=query,
-                     partitioned_by=PartitionedBy.keyword("DAY"),
-                     clustered_by=ClusteredBy(expressions=[exp.column("a")]))
+    tree = insert_into(exp.to_table("wiki"), exp.select("*").from_(extern),
+                  partitioned_by=Granularity.keyword("DAY"), clustered_by=[exp.column("a")])
     render(tree)
 
     # REPLACE INTO wiki OVERWRITE WHERE __time >= TIMESTAMP '2020-01-01'
     #   SELECT * FROM src PARTITIONED BY ALL TIME
-    MSQReplace(this=exp.to_table("wiki"),
-               overwrite=Overwrite(this=exp.condition("__time >= TIMESTAMP '2020-01-01'")),
-               expression=exp.select("*").from_("src"), partitioned_by=PartitionedBy.all_time())
-    # OVERWRITE ALL is Overwrite(all=True)
+    replace_into(exp.to_table("wiki"), exp.select("*").from_("src"),
+            overwrite_where=exp.condition("__time >= TIMESTAMP '2020-01-01'"),
+            partitioned_by=Granularity.all_time())
+    # OVERWRITE ALL: leave out overwrite_where
 
     # INSERT INTO EXTERN(local(exportPath => '/x')) AS CSV SELECT * FROM src
-    MSQInsert(this=ExportDestination.build("local", exportPath="/x"),
-              export_format=exp.Var(this="CSV"), expression=exp.select("*").from_("src"))
+    export_to(export_destination("local", exportPath="/x"), exp.select("*").from_("src"))
 
     # SET maxNumTasks = 2;
-    ContextSet.build("maxNumTasks", 2)
+    context_set("maxNumTasks", 2)
 
 ``parse`` and ``render`` are inverse on what the dialect supports: ``parse(render(t)) == [t]``.
 Anything else raises ``UnsupportedSyntax`` naming the construct, never a silent guess.
@@ -46,33 +56,47 @@ Anything else raises ``UnsupportedSyntax`` naming the construct, never a silent 
 from __future__ import annotations
 
 import re
+import threading
 import typing as t
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
+import sqlglot.parser
 from sqlglot import TokenType, exp
 from sqlglot.dialects.druid import Druid
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.generators.druid import DruidGenerator
-from sqlglot.parsers.druid import DruidParser
+from sqlglot.parser import Parser
+from sqlglot.tokenizer_core import Token
+from sqlglot.tokens import Tokenizer
 
 __all__ = [
     "MSQ",
-    "ClusteredBy",
-    "ContextSet",
-    "ExportDestination",
-    "MSQInsert",
-    "MSQReplace",
-    "Overwrite",
-    "PartitionedBy",
-    "TableFunction",
+    "SQLGLOT_BUILD",
+    "Granularity",
     "UnsupportedSyntax",
+    "context_key",
+    "context_set",
+    "export_destination",
+    "export_to",
+    "function_name",
+    "insert_into",
+    "is_export",
+    "is_ingest",
+    "is_replace",
+    "is_table_function",
     "parse",
     "parse_cached",
     "parse_one",
     "render",
     "render_script",
+    "replace_into",
+    "table_function",
 ]
+
+# "compiled" when sqlglotc's mypyc build of sqlglot is installed, else "pure".
+SQLGLOT_BUILD: str = "pure" if str(sqlglot.parser.__file__).endswith(".py") else "compiled"
 
 
 class UnsupportedSyntax(ValueError):
@@ -85,155 +109,141 @@ class UnsupportedSyntax(ValueError):
         super().__init__(f"{message} ({detail})" if detail else message)
 
 
-# --------------------------------------------------------------------------- node types
+class MSQ(Druid):
+    """sqlglot dialect for Druid SQL as the MSQ task engine accepts it.
 
-
-class PartitionedBy(exp.Expression):
-    """``PARTITIONED BY <granularity>``.
-
-    ``this`` is one of: ``exp.Var`` (a time-unit keyword such as ``DAY``, or ``ALL``/``ALL TIME``),
-    a string ``exp.Literal`` (``'PT1H'``), or a function (``TIME_FLOOR(__time, 'PT1H')``,
-    ``FLOOR(__time TO DAY)``).
+    The tokenizer, parser and generator are Druid's own (compiled ones cannot be subclassed);
+    ``parse`` and ``render`` add the MSQ statements around them.
     """
 
-    arg_types: t.ClassVar[dict[str, bool]] = {"this": True}
-
-    @classmethod
-    def keyword(cls, unit: str) -> PartitionedBy:
-        """``PARTITIONED BY HOUR|DAY|MONTH|YEAR|ALL``."""
-        return cls(this=exp.Var(this=unit.upper()))
-
-    @classmethod
-    def all_time(cls) -> PartitionedBy:
-        return cls(this=exp.Var(this="ALL TIME"))
-
-    @classmethod
-    def period(cls, iso_period: str) -> PartitionedBy:
-        """``PARTITIONED BY 'PT1H'`` (Druid 26.0 and later)."""
-        return cls(this=exp.Literal.string(iso_period))
+    # keep function names as written (`http`, `local`): Druid resolves them case-insensitively,
+    # and a rendering that preserves them reads like the documentation's examples
+    NORMALIZE_FUNCTIONS = False
 
 
-class ClusteredBy(exp.Expression):
-    """``CLUSTERED BY <expr>, ...``; ``expressions`` are columns or ``exp.Ordered`` items."""
+_DIALECT = MSQ()
 
-    arg_types: t.ClassVar[dict[str, bool]] = {"expressions": True}
-
-
-class Overwrite(exp.Expression):
-    """``OVERWRITE ALL`` (``all=True``) or ``OVERWRITE WHERE <condition>`` (``this``)."""
-
-    arg_types: t.ClassVar[dict[str, bool]] = {"this": False, "all": False}
+# --------------------------------------------------------------------------- builders
 
 
-class ExportDestination(exp.Expression):
-    """``EXTERN(<destination function>)`` as the target of an export (``this`` is the call)."""
+class Granularity:
+    """The granularity after ``PARTITIONED BY`` (a plain expression; functions are ``exp.func``)."""
 
-    arg_types: t.ClassVar[dict[str, bool]] = {"this": True}
+    @staticmethod
+    def keyword(unit: str) -> exp.Expr:
+        """``HOUR|DAY|MONTH|YEAR|ALL``."""
+        return exp.Var(this=unit.upper())
 
-    @classmethod
-    def build(cls, function: str, **kwargs: str) -> ExportDestination:
-        """``EXTERN(s3(bucket => 'b', prefix => 'p'))`` / ``EXTERN(local(exportPath => '/x'))``."""
-        return cls(this=exp.Anonymous(this=function, expressions=_kwargs(kwargs)))
+    @staticmethod
+    def all_time() -> exp.Expr:
+        return exp.Var(this="ALL TIME")
 
-    @property
-    def function_name(self) -> str:
-        call = self.this
-        return str(call.name if isinstance(call, exp.Func) else call).lower()
-
-
-class TableFunction(exp.Expression):
-    """``TABLE(fn(...)) [EXTEND] (col TYPE, ...) [AS alias]`` in a FROM clause.
-
-    ``this`` is the call (``EXTERN``, ``http``, ``inline``, ``localfiles``, ``s3``, ``APPEND``);
-    ``columns`` are ``exp.ColumnDef``; ``extend`` records whether the optional EXTEND keyword was
-    written (both spellings are valid, the reference page says EXTEND is optional).
-    """
-
-    arg_types: t.ClassVar[dict[str, bool]] = {
-        "this": True,
-        "columns": False,
-        "extend": False,
-        "alias": False,
-    }
-
-    @classmethod
-    def build(
-        cls,
-        function: str,
-        args: Sequence[exp.Expr] = (),
-        *,
-        kwargs: Mapping[str, exp.Expr] | None = None,
-        columns: Sequence[tuple[str, str]] = (),
-        extend: bool = False,
-        alias: str | None = None,
-    ) -> TableFunction:
-        """Build ``TABLE(function(args..., key => value...)) [EXTEND] (columns)``."""
-        expressions: list[exp.Expr] = list(args)
-        for key, value in (kwargs or {}).items():
-            expressions.append(exp.Kwarg(this=exp.Var(this=key), expression=value))
-        node = cls(this=exp.Anonymous(this=function, expressions=expressions))
-        if columns:
-            node.set(
-                "columns",
-                [
-                    exp.ColumnDef(this=exp.to_identifier(name), kind=exp.DataType.build(kind))
-                    for name, kind in columns
-                ],
-            )
-            node.set("extend", extend or None)
-        if alias:
-            node.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
-        return node
-
-    @property
-    def function_name(self) -> str:
-        call = self.this
-        return str(call.name if isinstance(call, exp.Func) else call).lower()
-
-    @property
-    def alias_or_name(self) -> str:
-        alias = self.args.get("alias")
-        return alias.name if alias else ""
+    @staticmethod
+    def period(iso_period: str) -> exp.Expr:
+        """``'PT1H'`` (Druid 26.0 and later)."""
+        return exp.Literal.string(iso_period)
 
 
-class _Ingest(exp.Expression):
-    """Shared shape of INSERT and REPLACE: target, query, partitioning, clustering, export."""
+def table_function(
+    function: str,
+    args: Sequence[exp.Expr] = (),
+    *,
+    kwargs: Mapping[str, exp.Expr] | None = None,
+    columns: Sequence[tuple[str, str]] = (),
+    extend: bool = False,
+    alias: str | None = None,
+) -> exp.Table:
+    """``TABLE(function(args..., key => value...)) [EXTEND] (columns) [AS alias]``."""
+    expressions: list[exp.Expr] = list(args)
+    for key, value in (kwargs or {}).items():
+        expressions.append(exp.Kwarg(this=exp.Var(this=key), expression=value))
+    node = exp.Table(this=exp.Anonymous(this=function, expressions=expressions))
+    if columns:
+        node.set(
+            "columns",
+            [
+                exp.ColumnDef(this=exp.to_identifier(name), kind=exp.DataType.build(kind))
+                for name, kind in columns
+            ],
+        )
+        node.set("extend", extend or None)
+    if alias:
+        node.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+    return node
 
-    arg_types: t.ClassVar[dict[str, bool]] = {
-        "this": True,  # exp.Table, or ExportDestination for an export
-        "expression": True,  # the query: Select / SetOperation (with its WITH clause)
-        "partitioned_by": False,
-        "clustered_by": False,
-        "export_format": False,  # exp.Var, e.g. CSV, for INSERT INTO EXTERN(...) AS CSV
-    }
 
-    @property
-    def is_export(self) -> bool:
-        return isinstance(self.this, ExportDestination)
-
-
-class MSQInsert(_Ingest):
-    """``INSERT INTO <table|EXTERN(...) AS fmt> <query> [PARTITIONED BY ..] [CLUSTERED BY ..]``."""
+def export_destination(function: str, **kwargs: str) -> exp.Expr:
+    """``EXTERN(s3(bucket => 'b', prefix => 'p'))`` / ``EXTERN(local(exportPath => '/x'))``."""
+    call = exp.Anonymous(
+        this=function,
+        expressions=[
+            exp.Kwarg(this=exp.Var(this=key), expression=exp.Literal.string(value))
+            for key, value in kwargs.items()
+        ],
+    )
+    return exp.Anonymous(this="EXTERN", expressions=[call])
 
 
-class MSQReplace(_Ingest):
-    """``REPLACE INTO <table> OVERWRITE ALL|WHERE .. <query> PARTITIONED BY .. [CLUSTERED BY]``."""
+def insert_into(
+    target: exp.Expr,
+    query: exp.Expr,
+    *,
+    partitioned_by: exp.Expr | None = None,
+    clustered_by: Sequence[exp.Expr] = (),
+) -> exp.Insert:
+    """``INSERT INTO target query [PARTITIONED BY g] [CLUSTERED BY ...]``."""
+    return _ingest(target, query, partitioned_by=partitioned_by, clustered_by=clustered_by)
 
-    arg_types: t.ClassVar[dict[str, bool]] = {**_Ingest.arg_types, "overwrite": True}
+
+def replace_into(
+    target: exp.Expr,
+    query: exp.Expr,
+    *,
+    overwrite_where: exp.Expr | None = None,
+    partitioned_by: exp.Expr | None = None,
+    clustered_by: Sequence[exp.Expr] = (),
+) -> exp.Insert:
+    """``REPLACE INTO target OVERWRITE ALL|WHERE cond query PARTITIONED BY g [CLUSTERED BY]``."""
+    overwrite = exp.Var(this="ALL") if overwrite_where is None else exp.Where(this=overwrite_where)
+    return _ingest(
+        target,
+        query,
+        replace=True,
+        overwrite=overwrite,
+        partitioned_by=partitioned_by,
+        clustered_by=clustered_by,
+    )
 
 
-class ContextSet(exp.Expression):
-    """``SET key = value`` (a query-context parameter set in SQL); ``this`` is the key."""
+def export_to(destination: exp.Expr, query: exp.Expr, *, fmt: str = "CSV") -> exp.Insert:
+    """``INSERT INTO EXTERN(dest(...)) AS fmt query`` (see ``export_destination``)."""
+    return _ingest(destination, query, export_format=exp.Var(this=fmt.upper()))
 
-    arg_types: t.ClassVar[dict[str, bool]] = {"this": True, "expression": True}
 
-    @classmethod
-    def build(cls, key: str, value: str | int | float | bool) -> ContextSet:
-        return cls(this=exp.to_identifier(key), expression=_literal(value))
+def _ingest(
+    target: exp.Expr,
+    query: exp.Expr,
+    *,
+    clustered_by: Sequence[exp.Expr] = (),
+    **extra: exp.Expr | bool | None,
+) -> exp.Insert:
+    node = exp.Insert(this=target, expression=query)
+    for key, value in extra.items():
+        if value is not None:
+            node.set(key, value)
+    if clustered_by:
+        node.set("clustered_by", list(clustered_by))
+    return node
 
-    @property
-    def context_key(self) -> str:
-        return str(self.this.name)
+
+def context_set(key: str, value: str | int | float | bool) -> exp.Set:
+    """``SET key = value`` (a query-context parameter set in SQL)."""
+    return _set_statement(exp.to_identifier(key), _literal(value))
+
+
+def _set_statement(key: exp.Identifier, value: exp.Expr) -> exp.Set:
+    item = exp.SetItem(this=exp.EQ(this=exp.Column(this=key), expression=value))
+    return exp.Set(expressions=[item])
 
 
 def _literal(value: str | int | float | bool) -> exp.Expr:
@@ -244,283 +254,516 @@ def _literal(value: str | int | float | bool) -> exp.Expr:
     return exp.Literal.number(value)
 
 
-def _kwargs(kwargs: dict[str, str]) -> list[exp.Expr]:
-    return [
-        exp.Kwarg(this=exp.Var(this=key), expression=exp.Literal.string(value))
-        for key, value in kwargs.items()
-    ]
+# --------------------------------------------------------------------------- inspection
+
+
+def is_table_function(node: exp.Expr) -> bool:
+    """A ``TABLE(fn(...))`` item: an ``exp.Table`` whose ``this`` is the call."""
+    return isinstance(node, exp.Table) and isinstance(node.this, exp.Func)
+
+
+def function_name(node: exp.Expr) -> str:
+    """Lower-case name of a call, of a table function's call, or of an export's destination."""
+    if isinstance(node, exp.Table):
+        node = node.this
+    elif is_export(node):
+        node = node.this.expressions[0] if node.this.expressions else node.this
+    return str(node.name if isinstance(node, exp.Func) else node).lower()
+
+
+def is_ingest(node: exp.Expr) -> bool:
+    """An INSERT, REPLACE or export statement (``parse`` yields ``exp.Insert`` for no other)."""
+    return isinstance(node, exp.Insert)
+
+
+def is_replace(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Insert) and bool(node.args.get("replace"))
+
+
+def is_export(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Insert) and isinstance(node.this, exp.Func)
+
+
+def context_key(node: exp.Expr) -> str | None:
+    """The key of a ``SET key = value`` statement, else None."""
+    if not isinstance(node, exp.Set) or len(node.expressions) != 1:
+        return None
+    item = node.expressions[0]
+    assignment = item.this if isinstance(item, exp.SetItem) else None
+    if not isinstance(assignment, exp.EQ) or not isinstance(assignment.this, exp.Column):
+        return None
+    return str(assignment.this.name)
+
+
+# --------------------------------------------------------------------------- tokens
+
+_OPEN = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE}
+_CLOSE = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE}
+# tokens that end an operand: `WHERE x = 'a' (SELECT ...)` starts the query at the parenthesis
+_OPERAND_END = {
+    TokenType.STRING,
+    TokenType.NUMBER,
+    TokenType.R_PAREN,
+    TokenType.TRUE,
+    TokenType.FALSE,
+    TokenType.NULL,
+    TokenType.IDENTIFIER,
+}
+_QUERY_START = {TokenType.SELECT, TokenType.WITH}
+_ID_VAR_TOKENS: frozenset[TokenType] = frozenset(
+    {TokenType.VAR, TokenType.IDENTIFIER, *_DIALECT.parser_class.ID_VAR_TOKENS}
+)
+_SET_KEY = re.compile(r"\w+")
+
+
+def _synthetic(token_type: TokenType, text: str, at: Token) -> Token:
+    """A token the parser needs that the SQL does not contain, placed at ``at`` for messages."""
+    return Token(token_type, text, at.line, at.col, at.start, at.end)
+
+
+def _matching(tokens: Sequence[Token], index: int) -> int:
+    """Index of the bracket closing the one at ``index``."""
+    depth = 0
+    for i in range(index, len(tokens)):
+        kind = tokens[i].token_type
+        if kind in _OPEN:
+            depth += 1
+        elif kind in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                return i
+    raise _near(tokens[index], "unbalanced parenthesis")
+
+
+def _top_level(tokens: Sequence[Token], start: int = 0) -> t.Iterator[int]:
+    """Indexes from ``start`` of the tokens outside any bracket."""
+    depth = 0
+    for i in range(start, len(tokens)):
+        kind = tokens[i].token_type
+        if kind in _CLOSE:
+            depth -= 1
+        elif depth == 0:
+            yield i
+        if kind in _OPEN:
+            depth += 1
+
+
+def _near(token: Token, description: str) -> UnsupportedSyntax:
+    return UnsupportedSyntax(
+        f"near '{token.text}'", f"{description}; line {token.line}, col {token.col}"
+    )
+
+
+def _is_word(token: Token, word: str) -> bool:
+    return token.token_type == TokenType.VAR and token.text.upper() == word
+
+
+def _split_statements(tokens: list[Token]) -> list[list[Token]]:
+    statements: list[list[Token]] = [[]]
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            statements.append([])
+        else:
+            statements[-1].append(token)
+    return [statement for statement in statements if statement]
 
 
 # --------------------------------------------------------------------------- parser
 
-_UNSUPPORTED_STATEMENTS: dict[type[exp.Expr], str] = {
-    exp.Insert: "INSERT outside the MSQ form",
-    exp.Delete: "DELETE statement",
-    exp.Update: "UPDATE statement",
-    exp.Merge: "MERGE statement",
-    exp.Create: "CREATE statement",
-    exp.Drop: "DROP statement",
-    exp.Alter: "ALTER statement",
-    exp.Command: "statement",
-    exp.Set: "SET statement other than SET key = value",
-    exp.Use: "USE statement",
-}
 
-_QUERY_TYPES = (exp.Select, exp.SetOperation, exp.Subquery)
+@dataclass
+class _TableCall:
+    """A ``TABLE(fn(...)) [EXTEND] (cols)`` cut out of a query before the stock parser sees it."""
+
+    name: str
+    columns: list[exp.Expr] | None
+    extend: bool
 
 
-class MSQParser(DruidParser):
-    """Druid's parser plus the MSQ statements; see the module docstring."""
+class _Reader:
+    """Reads one script: the MSQ frame from tokens, the SQL inside it with the stock parser.
 
-    STATEMENT_PARSERS: t.ClassVar = {
-        **DruidParser.STATEMENT_PARSERS,
-        TokenType.INSERT: lambda self: self._parse_msq_ingest(replace=False),
-        TokenType.REPLACE: lambda self: self._parse_msq_ingest(replace=True),
-        TokenType.SET: lambda self: self._parse_context_set(),
-    }
+    Druid's table-function names (``inline``, ``http``) would be captured by sqlglot built-ins
+    of the same name, and ``EXTEND (..)`` would be misread as an alias, so each
+    ``TABLE(fn(..)) [EXTEND] (cols)`` becomes ``TABLE(<placeholder>(..))`` for the stock parser
+    and is grafted back afterwards.
+    """
 
-    # -- statements
+    def __init__(self, sql: str, parser: Parser) -> None:
+        self.sql = sql
+        self.parser = parser
+        self.prefix = "__msq_" if "__msq_" not in sql.lower() else f"__msq_{uuid.uuid4().hex}_"
+        self.calls: dict[str, _TableCall] = {}
 
-    def _parse_msq_ingest(self, replace: bool) -> exp.Expr:
-        verb = "REPLACE" if replace else "INSERT"
-        if not self._match(TokenType.INTO):
-            self.raise_error(f"{verb} must be followed by INTO")
-        target = self._parse_ingest_target()
-        args: dict[str, t.Any] = {"this": target}
-        if isinstance(target, ExportDestination):
-            if not self._match(TokenType.ALIAS):
-                self.raise_error("export to EXTERN(...) needs AS <format>")
-            args["export_format"] = exp.Var(this=self._advance_any_text().upper())
-        if replace:
-            args["overwrite"] = self._parse_overwrite()
-        query = self._parse_ingest_query()
-        if query is None:
-            self.raise_error(f"{verb} INTO needs a SELECT query")
-        args["expression"] = query
-        if self._match(TokenType.PARTITION_BY):
-            args["partitioned_by"] = PartitionedBy(this=self._parse_granularity())
-        if self._match_text_seq("CLUSTERED", "BY"):
-            args["clustered_by"] = ClusteredBy(expressions=self._parse_csv(self._parse_ordered))
-        node_cls = MSQReplace if replace else MSQInsert
-        return self.expression(node_cls(**args))
+    def statement(self, tokens: list[Token]) -> exp.Expr:
+        first = tokens[0].token_type
+        if first in (TokenType.INSERT, TokenType.REPLACE):
+            return self._ingest(tokens)
+        if first == TokenType.SET:
+            return self._context_set(tokens)
+        tree = self._query(tokens)
+        _check_supported(tree)
+        return tree
 
-    def _advance_any_text(self) -> str:
-        if not self._curr:
-            self.raise_error("unexpected end of statement")
-            return ""
-        text = self._curr.text
-        self._advance()
-        return text
+    # -- pieces parsed by the stock parser
 
-    def _parse_ingest_target(self) -> exp.Expr:
-        if (
-            self._curr
-            and self._curr.text.upper() == "EXTERN"
-            and self._next
-            and self._next.token_type == TokenType.L_PAREN
+    def _stock(self, tokens: list[Token]) -> exp.Expr:
+        trees = [tree for tree in self.parser.parse(tokens, self.sql) if tree is not None]
+        if len(trees) != 1:
+            raise _near(tokens[0], "expected one statement")
+        return trees[0]
+
+    def _stock_into(self, into: type[exp.Expr], tokens: list[Token]) -> exp.Expr:
+        tree = self.parser.parse_into(into, tokens, self.sql)[0]
+        assert tree is not None
+        return tree
+
+    def _query(self, tokens: list[Token]) -> exp.Expr:
+        tree = self._stock(self._cut_table_functions(tokens))
+        return self._graft(tree) if self.calls else tree
+
+    def _anonymous_call(self, tokens: list[Token]) -> exp.Anonymous:
+        """``fn(...)`` parsed as an anonymous call whatever its name (``local``, ``inline``)."""
+        placeholder = _synthetic(TokenType.VAR, f"{self.prefix}call", tokens[0])
+        call = self._stock_into(exp.Expr, [placeholder, *tokens[1:]])
+        if not isinstance(call, exp.Anonymous):
+            raise _near(tokens[0], "expected a function call")
+        call.set("this", tokens[0].text)
+        return call
+
+    # -- table functions
+
+    def _cut_table_functions(self, tokens: list[Token]) -> list[Token]:
+        out: list[Token] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if token.token_type == TokenType.TABLE and nxt and nxt.token_type == TokenType.L_PAREN:
+                i = self._cut_table_function(tokens, i, out)
+            else:
+                out.append(token)
+                i += 1
+        return out
+
+    def _cut_table_function(self, tokens: list[Token], start: int, out: list[Token]) -> int:
+        """Append ``TABLE(<placeholder>(args))`` to ``out``; return the index after the item."""
+        close = _matching(tokens, start + 1)
+        name = start + 2
+        if not (
+            name + 1 < close
+            and tokens[name + 1].token_type == TokenType.L_PAREN
+            and _matching(tokens, name + 1) == close - 1
         ):
-            call = self._parse_function(anonymous=True)
-            if not isinstance(call, exp.Func) or len(call.expressions) != 1:
-                self.raise_error("EXTERN as an export destination takes one destination function")
-            assert isinstance(call, exp.Func)
-            return ExportDestination(this=call.expressions[0])
-        # the name only: `INSERT INTO t (SELECT ..) UNION ..` must not read `t(...)` as a call
-        parts = [self._parse_id_var(any_token=False)]
-        while parts[-1] is not None and self._match(TokenType.DOT):
-            parts.append(self._parse_id_var(any_token=True))
-        if parts[-1] is None or len(parts) > 3:
-            self.raise_error("expected a target datasource after INTO")
-        names = [*([None] * (3 - len(parts))), *parts]
-        return self.expression(exp.Table(catalog=names[0], db=names[1], this=names[2]))
+            raise _near(tokens[name], "TABLE(...) must contain one table function call")
+        placeholder = f"{self.prefix}fn{len(self.calls)}"
+        out += [
+            tokens[start],
+            tokens[start + 1],
+            _synthetic(TokenType.VAR, placeholder, tokens[name]),
+        ]
+        out += tokens[name + 1 : close + 1]
+        i = close + 1
+        extend = i < len(tokens) and _is_word(tokens[i], "EXTEND")
+        i += 1 if extend else 0
+        columns = None
+        if i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:
+            end = _matching(tokens, i)
+            columns = self._column_defs(tokens[i : end + 1])
+            i = end + 1
+        elif extend:
+            raise _near(tokens[i - 1], "EXTEND needs a column list")
+        self.calls[placeholder] = _TableCall(tokens[name].text, columns, extend)
+        return i
 
-    def _parse_overwrite(self) -> Overwrite:
-        if not self._match(TokenType.OVERWRITE):
-            self.raise_error("REPLACE INTO <table> must be followed by OVERWRITE ALL or WHERE")
-        if self._match(TokenType.ALL):
-            return Overwrite(all=True)
-        if self._match(TokenType.WHERE):
-            return Overwrite(this=self._parse_assignment())
-        self.raise_error("OVERWRITE must be followed by ALL or WHERE")
-        return Overwrite(all=True)
+    def _column_defs(self, wrapped: list[Token]) -> list[exp.Expr]:
+        """``(name TYPE, ...)``, read as the column list of a CREATE TABLE."""
+        at = wrapped[0]
+        head = [
+            _synthetic(TokenType.CREATE, "CREATE", at),
+            _synthetic(TokenType.TABLE, "TABLE", at),
+            _synthetic(TokenType.VAR, f"{self.prefix}columns", at),
+        ]
+        create = self._stock([*head, *wrapped])
+        schema = create.this
+        if not isinstance(schema, exp.Schema) or not schema.expressions:
+            raise _near(at, "expected a column list (name TYPE, ...)")
+        return list(schema.expressions)
 
-    def _parse_ingest_query(self) -> exp.Expr | None:
-        # nested: a query may start with a parenthesised operand, `(SELECT .. LIMIT 1) UNION ..`
-        query = self._parse_select(nested=True, parse_subquery_alias=False)
-        query = self._parse_set_operations(query)
-        return self._parse_query_modifiers(query) if query else None
+    def _graft(self, tree: exp.Expr) -> exp.Expr:
+        """Put the table functions back where the stock parser left their placeholders."""
+        found = [
+            node
+            for node in tree.find_all(exp.Anonymous)
+            if isinstance(node.this, str) and node.this in self.calls
+        ]
+        for node in found:
+            call = self.calls.pop(node.this)
+            wrapper, table = node.parent, node.parent.parent if node.parent else None
+            if not (isinstance(table, exp.Table) and wrapper is table.this):
+                raise UnsupportedSyntax("TABLE(...) outside a FROM clause", call.name)
+            node.set("this", call.name)
+            table.set("this", node)
+            if call.columns is not None:
+                table.set("columns", call.columns)
+                table.set("extend", call.extend or None)
+        if self.calls:
+            names = ", ".join(call.name for call in self.calls.values())
+            raise UnsupportedSyntax("TABLE(...) outside a FROM clause", names)
+        return tree
 
-    def _parse_granularity(self) -> exp.Expr:
-        curr = self._curr
-        if curr is None:
-            self.raise_error("PARTITIONED BY needs a granularity")
-            return exp.Var(this="ALL")
-        if curr.token_type == TokenType.STRING:
-            self._advance()
-            return exp.Literal.string(curr.text)
-        if curr.token_type == TokenType.ALL:
-            self._advance()
-            return exp.Var(this="ALL TIME" if self._match_text_seq("TIME") else "ALL")
-        if self._next and self._next.token_type == TokenType.L_PAREN:
-            call = self._parse_function()
-            if call is None:
-                self.raise_error("PARTITIONED BY: expected a granularity function")
-            assert call is not None
-            return call
-        self._advance()
-        return exp.Var(this=curr.text.upper())
+    # -- INSERT / REPLACE / export
 
-    def _parse_context_set(self) -> exp.Expr:
-        index = self._index
-        key = self._parse_id_var(any_token=True)
-        if key is not None and self._match(TokenType.EQ):
-            value = self._parse_primary() or self._parse_unary()
-            if isinstance(value, exp.Literal | exp.Boolean | exp.Neg) and self._is_statement_end():
-                return self.expression(ContextSet(this=key, expression=value))
-        self._retreat(index)
-        return self._parse_set()
-
-    def _is_statement_end(self) -> bool:
-        return self._curr is None or self._curr.token_type in (
-            TokenType.SEMICOLON,
-            TokenType.SENTINEL,
-        )
-
-    # -- table functions in FROM
-
-    def _parse_table(self, *args: t.Any, **kwargs: t.Any) -> exp.Expr | None:
-        if (
-            self._curr
-            and self._curr.token_type == TokenType.TABLE
-            and self._next
-            and self._next.token_type == TokenType.L_PAREN
-        ):
-            return self._parse_table_function()
-        result: exp.Expr | None = super()._parse_table(*args, **kwargs)
-        return result
-
-    def _parse_table_function(self) -> TableFunction:
-        self._advance()  # TABLE
-        self._match(TokenType.L_PAREN)
-        # anonymous: table functions are Druid's (inline, http, ...), never sqlglot's built-ins
-        call = self._parse_function(anonymous=True, any_token=True)
-        if call is None:
-            self.raise_error("TABLE(...) must contain a table function call")
-        if not self._match(TokenType.R_PAREN):
-            self.raise_error("expected ) after the table function")
-        node = TableFunction(this=call)
-        extend = self._match_text_seq("EXTEND")
-        if extend or (self._curr and self._curr.token_type == TokenType.L_PAREN):
-            node.set("columns", self._parse_wrapped_csv(self._parse_field_def))
-            node.set("extend", True if extend else None)
-        alias = self._parse_table_alias()
-        if alias:
-            node.set("alias", alias)
+    def _ingest(self, tokens: list[Token]) -> exp.Insert:
+        verb = tokens[0].text.upper()
+        replacing = tokens[0].token_type == TokenType.REPLACE
+        _expect(tokens, 1, TokenType.INTO, f"{verb} must be followed by INTO")
+        target, i = self._target(tokens, 2)
+        node = exp.Insert(this=target)
+        if is_export(node):
+            _expect(tokens, i, TokenType.ALIAS, "export to EXTERN(...) needs AS <format>")
+            node.set("export_format", exp.Var(this=_token(tokens, i + 1).text.upper()))
+            i += 2
+        if replacing:
+            node.set("replace", True)
+            overwrite, i = self._overwrite(tokens, i)
+            node.set("overwrite", overwrite)
+        end = next((j for j in _top_level(tokens, i) if _clause(tokens, j)), len(tokens))
+        if end == i:
+            raise _near(_token(tokens, i), f"{verb} INTO needs a SELECT query")
+        query = self._query(tokens[i:end])
+        if not isinstance(query, _QUERY_TYPES):
+            raise UnsupportedSyntax("INSERT/REPLACE whose source is not a SELECT query")
+        node.set("expression", query)
+        self._clauses(node, tokens, end)
         return node
 
+    def _target(self, tokens: list[Token], i: int) -> tuple[exp.Expr, int]:
+        first = _token(tokens, i)
+        if _is_word(first, "EXTERN") and _token(tokens, i + 1).token_type == TokenType.L_PAREN:
+            close = _matching(tokens, i + 1)
+            inner = tokens[i + 2 : close]
+            if len(inner) < 3 or _matching(inner, 1) != len(inner) - 1:
+                raise _near(first, "EXTERN as an export destination takes one destination function")
+            call = self._anonymous_call(inner)
+            return exp.Anonymous(this=first.text, expressions=[call]), close + 1
+        # the name only: `INSERT INTO t (SELECT ..) UNION ..` must not read `t(...)` as a call
+        if first.token_type not in _ID_VAR_TOKENS:
+            raise _near(first, "expected a target datasource after INTO")
+        names = [first]
+        while i + 2 < len(tokens) and tokens[i + 1].token_type == TokenType.DOT:
+            names.append(tokens[i + 2])
+            i += 2
+        if len(names) > 3:
+            raise _near(names[-1], "expected a target datasource after INTO")
+        parts: list[exp.Identifier | None] = [None] * (3 - len(names))
+        parts += [_identifier(name) for name in names]
+        return exp.Table(catalog=parts[0], db=parts[1], this=parts[2]), i + 1
 
-# --------------------------------------------------------------------------- generator
+    def _overwrite(self, tokens: list[Token], i: int) -> tuple[exp.Expr, int]:
+        _expect(
+            tokens, i, TokenType.OVERWRITE, "REPLACE INTO <table> must be followed by OVERWRITE"
+        )
+        after = _token(tokens, i + 1)
+        if after.token_type == TokenType.ALL:
+            return exp.Var(this="ALL"), i + 2
+        if after.token_type != TokenType.WHERE:
+            raise _near(after, "OVERWRITE must be followed by ALL or WHERE")
+        start = i + 2
+        starts = (j for j in _top_level(tokens, start) if j > start and _query_starts(tokens, j))
+        end = next(starts, start)
+        if end == start:
+            raise _near(after, "OVERWRITE WHERE needs a condition and then a query")
+        return exp.Where(this=self._stock_into(exp.Condition, tokens[start:end])), end
+
+    def _clauses(self, node: exp.Insert, tokens: list[Token], i: int) -> None:
+        """``[PARTITIONED BY g] [CLUSTERED BY items]`` from ``i`` to the end."""
+        if i < len(tokens) and tokens[i].token_type == TokenType.PARTITION_BY:
+            end = next((j for j in _top_level(tokens, i + 1) if _clause(tokens, j)), len(tokens))
+            node.set("partitioned_by", self._granularity(tokens, i, end))
+            i = end
+        if i == len(tokens):
+            return
+        if not _clause(tokens, i) or tokens[i].token_type == TokenType.PARTITION_BY:
+            raise _near(tokens[i], "Invalid expression / Unexpected token")
+        order = _synthetic(TokenType.ORDER_BY, "ORDER BY", tokens[i])
+        items = tokens[i + 2 :]
+        if not items:
+            raise _near(tokens[i + 1], "CLUSTERED BY needs columns")
+        node.set("clustered_by", list(self._stock_into(exp.Order, [order, *items]).expressions))
+
+    def _granularity(self, tokens: list[Token], keyword: int, end: int) -> exp.Expr:
+        part = tokens[keyword + 1 : end]
+        if not part:
+            raise _near(tokens[keyword], "PARTITIONED BY needs a granularity")
+        first = part[0]
+        if len(part) == 1:
+            if first.token_type == TokenType.STRING:
+                return exp.Literal.string(first.text)
+            return exp.Var(this=first.text.upper())
+        if first.token_type == TokenType.ALL and len(part) == 2 and part[1].text.upper() == "TIME":
+            return exp.Var(this="ALL TIME")
+        if part[1].token_type == TokenType.L_PAREN and _matching(part, 1) == len(part) - 1:
+            call = self._stock_into(exp.Expr, part)
+            if isinstance(call, exp.Func):
+                return call
+        raise _near(part[1], "PARTITIONED BY: expected a granularity")
+
+    # -- SET
+
+    def _context_set(self, tokens: list[Token]) -> exp.Set:
+        """``SET key = literal``; other SET forms are refused."""
+        if len(tokens) >= 4 and tokens[2].token_type == TokenType.EQ:
+            key, value = tokens[1], _set_value(tokens[3:])
+            if value is not None and _SET_KEY.fullmatch(key.text):
+                return _set_statement(_identifier(key), value)
+        raise UnsupportedSyntax("SET statement other than SET key = value")
 
 
-def _ingest_sql(gen: DruidGenerator, node: _Ingest) -> str:
-    verb = "REPLACE" if isinstance(node, MSQReplace) else "INSERT"
-    parts = [f"{verb} INTO {gen.sql(node, 'this')}"]
-    if node.args.get("export_format"):
-        parts.append(f"AS {gen.sql(node, 'export_format')}")
-    if isinstance(node, MSQReplace):
-        parts.append(gen.sql(node, "overwrite"))
-    parts.append(gen.sql(node, "expression"))
-    for key in ("partitioned_by", "clustered_by"):
-        if node.args.get(key):
-            parts.append(gen.sql(node, key))
-    return " ".join(parts)
+def _token(tokens: list[Token], i: int) -> Token:
+    """The token at ``i``; past the end, an error naming the last one."""
+    if i >= len(tokens):
+        raise _near(tokens[-1], "unexpected end of statement")
+    return tokens[i]
 
 
-def _overwrite_sql(gen: DruidGenerator, node: Overwrite) -> str:
-    if node.args.get("all"):
-        return "OVERWRITE ALL"
-    return f"OVERWRITE WHERE {gen.sql(node, 'this')}"
+def _expect(tokens: list[Token], i: int, kind: TokenType, description: str) -> None:
+    token = _token(tokens, i)
+    if token.token_type != kind:
+        raise _near(token, description)
 
 
-def _table_function_sql(gen: DruidGenerator, node: TableFunction) -> str:
-    sql = f"TABLE({gen.sql(node, 'this')})"
-    columns = node.args.get("columns")
-    if columns:
-        keyword = "EXTEND " if node.args.get("extend") else ""
-        sql += f" {keyword}({', '.join(gen.sql(c) for c in columns)})"
-    alias = node.args.get("alias")
-    if alias:
-        sql += f" AS {gen.sql(alias)}"
+def _clause(tokens: list[Token], i: int) -> bool:
+    """``PARTITIONED BY`` or ``CLUSTERED BY`` starts at ``i``."""
+    token = tokens[i]
+    if token.token_type == TokenType.PARTITION_BY:
+        return True
+    return (
+        _is_word(token, "CLUSTERED") and i + 1 < len(tokens) and tokens[i + 1].text.upper() == "BY"
+    )
+
+
+def _query_starts(tokens: list[Token], i: int) -> bool:
+    """The query after ``OVERWRITE WHERE cond`` starts at ``i``."""
+    kind = tokens[i].token_type
+    if kind in _QUERY_START:
+        return True
+    return kind == TokenType.L_PAREN and tokens[i - 1].token_type in _OPERAND_END
+
+
+def _identifier(token: Token) -> exp.Identifier:
+    return exp.Identifier(this=token.text, quoted=token.token_type == TokenType.IDENTIFIER)
+
+
+def _set_value(tokens: list[Token]) -> exp.Expr | None:
+    """A literal SET value: string, number, TRUE/FALSE, or a negative number."""
+    kinds = [token.token_type for token in tokens]
+    text = tokens[-1].text
+    if kinds == [TokenType.STRING]:
+        return exp.Literal.string(text)
+    if kinds == [TokenType.NUMBER]:
+        return exp.Literal.number(text)
+    if kinds in ([TokenType.TRUE], [TokenType.FALSE]):
+        return exp.Boolean(this=kinds[0] == TokenType.TRUE)
+    if kinds == [TokenType.DASH, TokenType.NUMBER]:
+        return exp.Neg(this=exp.Literal.number(text))
+    return None
+
+
+# --------------------------------------------------------------------------- renderer
+
+
+def _generate(node: exp.Expr) -> str:
+    """Stock generation, with the MSQ pieces the stock generator does not know filled in."""
+    node = node.copy()
+    fills: dict[str, str] = {}
+    for table in [n for n in node.walk() if is_table_function(n)]:
+        key = f"__msq_{uuid.uuid4().hex}"
+        fills[key] = _table_function_sql(table)
+        table.set("this", exp.to_identifier(key))
+        table.set("columns", None)
+        table.set("extend", None)
+    for cast in [n for n in node.walk() if _is_timestamp_literal(n)]:
+        # TIMESTAMP '...' parses into a cast; render it back as the literal form, because the
+        # reference page allows only `__time <op> TIMESTAMP` comparisons in OVERWRITE WHERE.
+        literal = exp.Var(this=f"TIMESTAMP {_DIALECT.generate(cast.this, copy=False)}")
+        if cast is node:
+            node = literal
+        else:
+            cast.replace(literal)
+    sql = _DIALECT.generate(node, copy=False)
+    for key, text in fills.items():
+        sql = sql.replace(key, text)
     return sql
 
 
-def _cast_sql(gen: DruidGenerator, node: exp.Cast) -> str:
-    # TIMESTAMP '...' parses into a cast; render it back as the literal form, because the
-    # reference page allows only `__time <op> TIMESTAMP` comparisons in OVERWRITE WHERE.
-    to = node.args.get("to")
-    value = node.this
-    if (
+def _is_timestamp_literal(node: exp.Expr) -> bool:
+    to = node.args.get("to") if isinstance(node, exp.Cast) else None
+    return (
         isinstance(to, exp.DataType)
         and to.this == exp.DType.TIMESTAMP
         and not to.expressions
-        and isinstance(value, exp.Literal)
-        and value.is_string
-    ):
-        return f"TIMESTAMP {gen.sql(value)}"
-    return str(gen.cast_sql(node))
+        and isinstance(node.this, exp.Literal)
+        and node.this.is_string
+    )
 
 
-class MSQGenerator(DruidGenerator):
-    """Druid's generator plus renderers for the MSQ node types."""
-
-    TRANSFORMS: t.ClassVar = {
-        **DruidGenerator.TRANSFORMS,
-        MSQInsert: _ingest_sql,
-        MSQReplace: _ingest_sql,
-        Overwrite: _overwrite_sql,
-        PartitionedBy: lambda gen, node: f"PARTITIONED BY {gen.sql(node, 'this')}",
-        ClusteredBy: lambda gen, node: f"CLUSTERED BY {gen.expressions(node, flat=True)}",
-        ExportDestination: lambda gen, node: f"EXTERN({gen.sql(node, 'this')})",
-        TableFunction: _table_function_sql,
-        ContextSet: lambda gen, node: (
-            f"SET {gen.sql(node, 'this')} = {gen.sql(node, 'expression')}"
-        ),
-        exp.Cast: _cast_sql,
-    }
+def _table_function_sql(table: exp.Expr) -> str:
+    sql = f"TABLE({_generate(table.this)})"
+    columns = table.args.get("columns")
+    if columns:
+        keyword = "EXTEND " if table.args.get("extend") else ""
+        sql += f" {keyword}({', '.join(_generate(c) for c in columns)})"
+    return sql
 
 
-class MSQ(Druid):
-    """sqlglot dialect for Druid SQL as the MSQ task engine accepts it."""
-
-    # keep function names as written (`http`, `local`): Druid resolves them case-insensitively,
-    # and a rendering that preserves them reads like the documentation's examples
-    NORMALIZE_FUNCTIONS = False
-
-    Parser = MSQParser
-    Generator = MSQGenerator
-
-
-_DIALECT = MSQ()
+def _ingest_sql(node: exp.Insert) -> str:
+    verb = "REPLACE" if is_replace(node) else "INSERT"
+    parts = [f"{verb} INTO {_generate(node.this)}"]
+    if node.args.get("export_format"):
+        parts.append(f"AS {_generate(node.args['export_format'])}")
+    overwrite = node.args.get("overwrite")
+    if isinstance(overwrite, exp.Where):
+        parts.append(f"OVERWRITE WHERE {_generate(overwrite.this)}")
+    elif overwrite is not None:
+        parts.append("OVERWRITE ALL")
+    parts.append(_generate(node.expression))
+    if node.args.get("partitioned_by"):
+        parts.append(f"PARTITIONED BY {_generate(node.args['partitioned_by'])}")
+    if node.args.get("clustered_by"):
+        parts.append(f"CLUSTERED BY {', '.join(_generate(e) for e in node.args['clustered_by'])}")
+    return " ".join(parts)
 
 
 # --------------------------------------------------------------------------- API
 
+_local = threading.local()
+
+
+def _tools() -> tuple[Tokenizer, Parser]:
+    """One tokenizer and parser per thread: building them costs more than a small parse."""
+    tools: tuple[Tokenizer, Parser] | None = getattr(_local, "tools", None)
+    if tools is None:
+        tools = _DIALECT.tokenizer(), _DIALECT.parser()
+        _local.tools = tools
+    return tools
+
 
 def parse(sql: str) -> list[exp.Expr]:
     """Parse a script (statements separated by ``;``); raise ``UnsupportedSyntax``."""
+    tokenizer, parser = _tools()
     try:
-        trees = _DIALECT.parse(sql)
-    except ParseError as error:
-        raise _syntax_error(error) from error
+        tokens = tokenizer.tokenize(sql)
     except TokenError as error:
         raise UnsupportedSyntax("unreadable token", str(error)) from error
-    statements = [
-        tree for tree in trees if tree is not None and not isinstance(tree, exp.Semicolon)
-    ]
+    statements = _split_statements(tokens)
     if not statements:
         raise UnsupportedSyntax("empty statement")
-    for tree in statements:
-        _check_supported(tree)
-    return statements
+    reader = _Reader(sql, parser)
+    try:
+        return [reader.statement(statement) for statement in statements]
+    except ParseError as error:
+        raise _syntax_error(error) from error
 
 
 @lru_cache(maxsize=4096)
@@ -542,7 +785,7 @@ def parse_one(sql: str) -> exp.Expr:
 
 def render(tree: exp.Expr) -> str:
     """Render one statement as MSQ SQL."""
-    return str(_DIALECT.generate(tree, copy=True))
+    return _ingest_sql(tree) if isinstance(tree, exp.Insert) else _generate(tree)
 
 
 def render_script(trees: Sequence[exp.Expr]) -> str:
@@ -562,11 +805,25 @@ def _syntax_error(error: ParseError) -> UnsupportedSyntax:
     return UnsupportedSyntax(construct, f"{description}; {where}".strip("; "))
 
 
+_UNSUPPORTED_STATEMENTS: dict[type[exp.Expr], str] = {
+    exp.Insert: "INSERT outside the MSQ form",
+    exp.Delete: "DELETE statement",
+    exp.Update: "UPDATE statement",
+    exp.Merge: "MERGE statement",
+    exp.Create: "CREATE statement",
+    exp.Drop: "DROP statement",
+    exp.Alter: "ALTER statement",
+    exp.Command: "statement",
+    exp.Use: "USE statement",
+}
+
+_QUERY_TYPES = (exp.Select, exp.SetOperation, exp.Subquery)
+
+
 def _check_supported(tree: exp.Expr) -> None:
-    for node_type, construct in _UNSUPPORTED_STATEMENTS.items():
-        if type(tree) is node_type:
-            raise UnsupportedSyntax(construct)
-    if not isinstance(tree, (*_QUERY_TYPES, MSQInsert, MSQReplace, ContextSet)):
+    """A statement that is not INSERT/REPLACE/SET must be a query."""
+    construct = _UNSUPPORTED_STATEMENTS.get(type(tree))
+    if construct:
+        raise UnsupportedSyntax(construct)
+    if not isinstance(tree, _QUERY_TYPES):
         raise UnsupportedSyntax(f"{type(tree).__name__} statement")
-    if isinstance(tree, _Ingest) and not isinstance(tree.expression, _QUERY_TYPES):
-        raise UnsupportedSyntax("INSERT/REPLACE whose source is not a SELECT query")

@@ -19,11 +19,12 @@ from functools import lru_cache
 from sqlglot import exp
 
 from conformance.dialect import (
-    ContextSet,
-    ExportDestination,
-    MSQInsert,
-    MSQReplace,
-    TableFunction,
+    context_key,
+    function_name,
+    is_export,
+    is_ingest,
+    is_replace,
+    is_table_function,
     parse_cached,
 )
 
@@ -110,10 +111,11 @@ def analyze(statements: Sequence[exp.Expr]) -> StatementResources:
     context_keys: list[str] = []
     main: list[exp.Expr] = []
     for statement in statements:
-        if isinstance(statement, ContextSet):
+        key = context_key(statement)
+        if key is not None:
             if main:
                 problems.append("SET statement after the query")
-            context_keys.append(statement.context_key)
+            context_keys.append(key)
         else:
             main.append(statement)
     if len(main) != 1:
@@ -128,7 +130,7 @@ def analyze(statements: Sequence[exp.Expr]) -> StatementResources:
 
 
 class _Collector:
-    """One walk over a statement tree, sorting each table reference into its bucket."""
+    """One walk over a statement's query, sorting each table reference into its bucket."""
 
     def __init__(self, tree: exp.Expr, context_keys: list[str], problems: list[str]) -> None:
         self.tree = tree
@@ -143,16 +145,23 @@ class _Collector:
         self.input_functions: set[str] = set()
         self.input_types: set[str] = set()
         self.uses_extern = False
-        self.ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
 
     def result(self) -> StatementResources:
         kind, written, export = self._target()
-        query = self.tree.expression if isinstance(self.tree, MSQInsert | MSQReplace) else self.tree
+        query = self.tree.expression if is_ingest(self.tree) else self.tree
+        # one walk; CTE names are known only at its end, so plain names are sorted afterwards
+        ctes: set[str] = set()
+        tables: list[exp.Table] = []
         for node in query.walk():
-            if isinstance(node, TableFunction):
-                self._table_function(node)
-            elif isinstance(node, exp.Table):
-                self._table(node)
+            if isinstance(node, exp.Table):
+                if is_table_function(node):
+                    self._table_function(node)
+                else:
+                    tables.append(node)
+            elif isinstance(node, exp.CTE):
+                ctes.add(node.alias_or_name)
+        for table in tables:
+            self._table(table, ctes)
         return StatementResources(
             kind=kind,
             datasources_read=frozenset(self.datasources),
@@ -172,29 +181,27 @@ class _Collector:
 
     def _target(self) -> tuple[StatementKind, str | None, str | None]:
         tree = self.tree
-        if not isinstance(tree, MSQInsert | MSQReplace):
+        if not is_ingest(tree):
             return StatementKind.SELECT, None, None
         partitioned = tree.args.get("partitioned_by")
-        clustered = tree.args.get("clustered_by")
-        if isinstance(tree.this, ExportDestination):
-            if isinstance(tree, MSQReplace):
+        clustered = tree.args.get("clustered_by") or []
+        if is_export(tree):
+            if is_replace(tree):
                 self.problems.append("export supports INSERT only")
             if partitioned or clustered:
                 self.problems.append("PARTITIONED BY / CLUSTERED BY are not supported with export")
             fmt = tree.args.get("export_format")
             if fmt is None or str(fmt.name).upper() != "CSV":
                 self.problems.append("export format must be CSV")
-            destination = tree.this.function_name
+            destination = function_name(tree)
             if destination not in {"s3", "local"}:
                 self.problems.append(f"unknown export destination {destination!r}")
             return StatementKind.EXPORT, None, destination
         if not partitioned:
             self.problems.append("INSERT and REPLACE require PARTITIONED BY")
-        if clustered and any(
-            isinstance(e, exp.Ordered) and e.args.get("desc") for e in clustered.expressions
-        ):
+        if any(isinstance(e, exp.Ordered) and e.args.get("desc") for e in clustered):
             self.problems.append("CLUSTERED BY does not allow DESC")
-        kind = StatementKind.REPLACE if isinstance(tree, MSQReplace) else StatementKind.INSERT
+        kind = StatementKind.REPLACE if is_replace(tree) else StatementKind.INSERT
         return kind, self._datasource_name(tree.this), None
 
     def _datasource_name(self, table: exp.Expr) -> str | None:
@@ -206,7 +213,7 @@ class _Collector:
             return None
         return str(table.name)
 
-    def _table(self, table: exp.Table) -> None:
+    def _table(self, table: exp.Table, ctes: set[str]) -> None:
         if not isinstance(table.this, exp.Identifier):
             self.problems.append(f"unsupported table expression {table.this.sql()!r}")
             return
@@ -214,7 +221,7 @@ class _Collector:
         if table.args.get("catalog"):
             self.unknown.add(table.sql())
         elif schema == "":
-            if name not in self.ctes:
+            if name not in ctes:
                 self.datasources.add(name)
         elif schema == "druid":
             self.datasources.add(name)
@@ -229,8 +236,8 @@ class _Collector:
         else:
             self.unknown.add(f"{schema}.{name}")
 
-    def _table_function(self, node: TableFunction) -> None:
-        name = node.function_name
+    def _table_function(self, node: exp.Table) -> None:
+        name = function_name(node)
         call = node.this
         args = list(call.expressions) if isinstance(call, exp.Func) else []
         if name == "extern":

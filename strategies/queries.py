@@ -48,13 +48,11 @@ from sqlglot import exp
 
 from conformance.dialect import (
     MSQ,
-    ClusteredBy,
-    MSQInsert,
-    MSQReplace,
-    Overwrite,
-    PartitionedBy,
-    TableFunction,
+    Granularity,
+    insert_into,
     render,
+    replace_into,
+    table_function,
 )
 from strategies.naming import Namer
 
@@ -338,31 +336,29 @@ def _inline_rows(draw: st.DrawFn) -> tuple[str, str, list[str]]:
 
 
 @st.composite
-def _extern_call(draw: st.DrawFn) -> TableFunction:
+def _extern_call(draw: st.DrawFn) -> exp.Table:
     """``TABLE(EXTERN(...))`` over inline data, in one of the four signature spellings."""
     input_format, _, lines = draw(_inline_rows())
     source = exp.Literal.string(json.dumps({"type": "inline", "data": "\n".join(lines)}))
     form = draw(st.sampled_from(["signature", "extend", "columns", "named"]))
     fmt = exp.Literal.string(input_format)
     if form == "signature":
-        return TableFunction.build("EXTERN", [source, fmt, exp.Literal.string(_SIGNATURE)])
+        return table_function("EXTERN", [source, fmt, exp.Literal.string(_SIGNATURE)])
     if form == "named":
-        return TableFunction.build(
+        return table_function(
             "EXTERN", kwargs={"inputSource": source, "inputFormat": fmt}, columns=_EXTERN_COLUMNS
         )
-    return TableFunction.build(
-        "EXTERN", [source, fmt], columns=_EXTERN_COLUMNS, extend=form == "extend"
-    )
+    return table_function("EXTERN", [source, fmt], columns=_EXTERN_COLUMNS, extend=form == "extend")
 
 
 @st.composite
-def _inline_function_call(draw: st.DrawFn) -> TableFunction:
+def _inline_function_call(draw: st.DrawFn) -> exp.Table:
     """``TABLE(inline(data => ARRAY[...], format => 'csv'|'json')) (cols)`` (not on 27.0.0)."""
     _, fmt, lines = draw(_inline_rows())
     if fmt == "csv" and lines[0] == "t,page,added":
         lines = lines[1:]
     data = exp.Array(expressions=[exp.Literal.string(line) for line in lines])
-    return TableFunction.build(
+    return table_function(
         "inline",
         kwargs={"data": data, "format": exp.Literal.string(fmt)},
         columns=_EXTERN_COLUMNS,
@@ -410,14 +406,12 @@ _NEW_GRANULARITIES = ("HOUR", "DAY", "MONTH", "YEAR", "ALL TIME", "TIME_FLOOR_HO
 _WHERE_GRANULARITIES = ("HOUR", "DAY", "MONTH", "YEAR")
 
 
-def _partitioned_by(unit: str) -> PartitionedBy:
+def _partitioned_by(unit: str) -> exp.Expr:
     if unit == "ALL TIME":
-        return PartitionedBy.all_time()
+        return Granularity.all_time()
     if unit == "TIME_FLOOR_HOUR":
-        return PartitionedBy(
-            this=exp.func("TIME_FLOOR", _col("__time"), exp.Literal.string("PT1H"))
-        )
-    return PartitionedBy.keyword(unit)
+        return exp.func("TIME_FLOOR", _col("__time"), exp.Literal.string("PT1H"))
+    return Granularity.keyword(unit)
 
 
 @st.composite
@@ -435,11 +429,11 @@ def _aligned_interval(draw: st.DrawFn, unit: str) -> tuple[datetime, datetime]:
     return datetime(2024, 1, 1), datetime(2025, 1, 1)
 
 
-def _clustered(draw: st.DrawFn) -> ClusteredBy | None:
+def _clustered(draw: st.DrawFn) -> list[exp.Expr]:
     choice = draw(st.sampled_from(["none", "page", "page,added"]))
     if choice == "none":
-        return None
-    return ClusteredBy(expressions=[_col(c) for c in choice.split(",")])
+        return []
+    return [_col(c) for c in choice.split(",")]
 
 
 @st.composite
@@ -463,29 +457,22 @@ def _ingest(
             exp.LT(this=_col("__time"), expression=_ts(end)),
         )
         select = _within(select, window.copy())
-        tree: exp.Expr = MSQReplace(
-            this=_table(target),
-            overwrite=Overwrite(this=window),
-            expression=select,
-            partitioned_by=PartitionedBy.keyword(unit),
+        tree = replace_into(
+            _table(target),
+            select,
+            overwrite_where=window,
+            partitioned_by=Granularity.keyword(unit),
             clustered_by=clustered,
         )
         return tree, target
     unit = "DAY" if existing else draw(st.sampled_from(_NEW_GRANULARITIES))
     if kind is QueryKind.REPLACE_ALL:
-        tree = MSQReplace(
-            this=_table(target),
-            overwrite=Overwrite(all=True),
-            expression=select,
-            partitioned_by=_partitioned_by(unit),
-            clustered_by=clustered,
+        tree = replace_into(
+            _table(target), select, partitioned_by=_partitioned_by(unit), clustered_by=clustered
         )
     else:
-        tree = MSQInsert(
-            this=_table(target),
-            expression=select,
-            partitioned_by=_partitioned_by(unit),
-            clustered_by=clustered,
+        tree = insert_into(
+            _table(target), select, partitioned_by=_partitioned_by(unit), clustered_by=clustered
         )
     return tree, target
 

@@ -15,14 +15,13 @@ from sqlglot import exp
 
 from conformance.dialect import (
     MSQ,
-    ClusteredBy,
-    ContextSet,
-    ExportDestination,
-    MSQInsert,
-    MSQReplace,
-    Overwrite,
-    PartitionedBy,
-    TableFunction,
+    Granularity,
+    context_set,
+    export_destination,
+    export_to,
+    insert_into,
+    replace_into,
+    table_function,
 )
 
 __all__ = ["Generated", "identifiers", "scripts", "statements"]
@@ -95,7 +94,7 @@ def _source(draw: st.DrawFn, out: Generated) -> exp.Expression:
 
 
 @st.composite
-def _table_function(draw: st.DrawFn, out: Generated) -> TableFunction:
+def _table_function(draw: st.DrawFn, out: Generated) -> exp.Table:
     kind = draw(st.sampled_from(["extern-json", "extern-named", "http", "inline", "append"]))
     columns = draw(st.lists(plain_names, min_size=1, max_size=3, unique=True))
     defs = [(c, draw(st.sampled_from(["VARCHAR", "BIGINT", "DOUBLE"]))) for c in columns]
@@ -105,10 +104,10 @@ def _table_function(draw: st.DrawFn, out: Generated) -> TableFunction:
     if kind == "extern-json":
         out.external.add(source_type)
         signature = json.dumps([{"name": c, "type": "string"} for c in columns])
-        return TableFunction.build("EXTERN", [source, fmt, exp.Literal.string(signature)])
+        return table_function("EXTERN", [source, fmt, exp.Literal.string(signature)])
     if kind == "extern-named":
         out.external.add(source_type)
-        return TableFunction.build(
+        return table_function(
             "EXTERN",
             kwargs={"inputSource": source, "inputFormat": fmt},
             columns=defs,
@@ -117,7 +116,7 @@ def _table_function(draw: st.DrawFn, out: Generated) -> TableFunction:
     if kind == "append":
         names = draw(st.lists(plain_names, min_size=1, max_size=3, unique=True))
         out.reads.update(names)
-        return TableFunction.build("APPEND", [exp.Literal.string(n) for n in names])
+        return table_function("APPEND", [exp.Literal.string(n) for n in names])
     out.external.add(kind)
     args: dict[str, exp.Expr]
     if kind == "http":
@@ -125,7 +124,7 @@ def _table_function(draw: st.DrawFn, out: Generated) -> TableFunction:
     else:
         args = {"data": exp.Literal.string("a\n1")}
     args["format"] = exp.Literal.string("csv")
-    return TableFunction.build(kind, kwargs=args, columns=defs, extend=draw(st.booleans()))
+    return table_function(kind, kwargs=args, columns=defs, extend=draw(st.booleans()))
 
 
 @st.composite
@@ -147,14 +146,12 @@ def _select(draw: st.DrawFn, out: Generated) -> exp.Expression:
 
 
 _GRANULARITIES = st.one_of(
-    st.sampled_from(["HOUR", "DAY", "MONTH", "YEAR", "ALL"]).map(PartitionedBy.keyword),
-    st.just(PartitionedBy.all_time()),
-    st.sampled_from(["PT1H", "P1D", "P1M"]).map(PartitionedBy.period),
+    st.sampled_from(["HOUR", "DAY", "MONTH", "YEAR", "ALL"]).map(Granularity.keyword),
+    st.just(Granularity.all_time()),
+    st.sampled_from(["PT1H", "P1D", "P1M"]).map(Granularity.period),
     st.sampled_from(["PT1H", "P1D"]).map(
-        lambda p: PartitionedBy(
-            this=exp.Anonymous(
-                this="TIME_FLOOR", expressions=[exp.column("__time"), exp.Literal.string(p)]
-            )
+        lambda p: exp.Anonymous(
+            this="TIME_FLOOR", expressions=[exp.column("__time"), exp.Literal.string(p)]
         )
     ),
 )
@@ -174,39 +171,40 @@ def statements(draw: st.DrawFn, export: bool = True) -> Generated:
         destination = draw(
             st.sampled_from(
                 [
-                    ExportDestination.build("local", exportPath="/tmp/export"),
-                    ExportDestination.build("s3", bucket="b", prefix="p"),
+                    export_destination("local", exportPath="/tmp/export"),
+                    export_destination("s3", bucket="b", prefix="p"),
                 ]
             )
         )
-        out.tree = MSQInsert(this=destination, export_format=exp.Var(this="CSV"), expression=query)
+        out.tree = export_to(destination, query)
         return out
     name, quoted = draw(identifiers())
     out.written = name
-    args: dict[str, object] = {
-        "this": _table(name, quoted),
-        "expression": query,
-        "partitioned_by": draw(_GRANULARITIES),
-    }
+    target, granularity = _table(name, quoted), draw(_GRANULARITIES)
+    clustered: list[exp.Expr] = []
     if draw(st.booleans()):
         columns = draw(st.lists(plain_names, min_size=1, max_size=2, unique=True))
-        args["clustered_by"] = ClusteredBy(expressions=[exp.column(c) for c in columns])
+        clustered = [exp.column(c) for c in columns]
     if kind == "insert":
-        out.tree = MSQInsert(**args)
+        out.tree = insert_into(target, query, partitioned_by=granularity, clustered_by=clustered)
     else:
-        overwrite = draw(
+        window = draw(
             st.sampled_from(
                 [
-                    Overwrite(all=True),
-                    Overwrite(
-                        this=exp.condition(
-                            "__time >= TIMESTAMP '2020-01-01' AND __time < TIMESTAMP '2020-01-02'"
-                        )
+                    None,  # OVERWRITE ALL
+                    exp.condition(
+                        "__time >= TIMESTAMP '2020-01-01' AND __time < TIMESTAMP '2020-01-02'"
                     ),
                 ]
             )
         )
-        out.tree = MSQReplace(overwrite=overwrite, **args)
+        out.tree = replace_into(
+            target,
+            query,
+            overwrite_where=window,
+            partitioned_by=granularity,
+            clustered_by=clustered,
+        )
     return out
 
 
@@ -216,6 +214,6 @@ def scripts(draw: st.DrawFn, export: bool = True) -> tuple[list[exp.Expression],
     generated = draw(statements(export=export))
     keys = draw(st.lists(plain_names, max_size=2, unique=True))
     values = st.one_of(st.integers(0, 10), st.booleans(), st.sampled_from(["UTC", "a b"]))
-    sets: list[exp.Expression] = [ContextSet.build(k, draw(values)) for k in keys]
+    sets: list[exp.Expression] = [context_set(k, draw(values)) for k in keys]
     generated.context_keys.update(keys)
     return [*sets, generated.tree], generated

@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
+from conformance import dialect
 from conformance.dialect import (
-    ClusteredBy,
-    ContextSet,
-    ExportDestination,
-    MSQInsert,
-    MSQReplace,
-    Overwrite,
-    PartitionedBy,
-    TableFunction,
+    Granularity,
     UnsupportedSyntax,
+    context_key,
+    context_set,
+    export_destination,
+    export_to,
+    function_name,
+    insert_into,
+    is_ingest,
+    is_replace,
+    is_table_function,
     parse,
     parse_one,
     render,
     render_script,
+    table_function,
 )
 from tests.strategies_sql import scripts
 
@@ -87,10 +92,11 @@ def test_documented_statement_round_trips(sql: str) -> None:
 
 def test_partitioned_and_clustered_are_nodes() -> None:
     tree = parse_one("INSERT INTO w SELECT * FROM src PARTITIONED BY DAY CLUSTERED BY a, b DESC")
-    assert isinstance(tree, MSQInsert)
-    assert tree.args["partitioned_by"] == PartitionedBy.keyword("DAY")
+    assert is_ingest(tree) and not is_replace(tree)
+    assert tree.args["partitioned_by"] == Granularity.keyword("DAY")
     clustered = tree.args["clustered_by"]
-    assert isinstance(clustered, ClusteredBy) and len(clustered.expressions) == 2
+    assert [type(e) for e in clustered] == [exp.Ordered, exp.Ordered]
+    assert clustered[1].args.get("desc")
 
 
 def test_replace_overwrite_where_keeps_the_timestamp_literal_form() -> None:
@@ -99,8 +105,8 @@ def test_replace_overwrite_where_keeps_the_timestamp_literal_form() -> None:
         "PARTITIONED BY DAY"
     )
     tree = parse_one(sql)
-    assert isinstance(tree, MSQReplace)
-    assert isinstance(tree.args["overwrite"], Overwrite)
+    assert is_replace(tree)
+    assert isinstance(tree.args["overwrite"], exp.Where)
     assert render(tree) == sql  # not CAST(... AS TIMESTAMP): OVERWRITE accepts only TIMESTAMP '..'
 
 
@@ -113,7 +119,7 @@ def test_extend_keyword_is_optional_but_remembered() -> None:
 
 
 def test_builders_from_the_module_docstring() -> None:
-    extern = TableFunction.build(
+    extern = table_function(
         "EXTERN",
         [
             exp.Literal.string('{"type":"inline","data":"a\\n1"}'),
@@ -122,28 +128,22 @@ def test_builders_from_the_module_docstring() -> None:
         columns=[("a", "VARCHAR")],
         extend=True,
     )
-    tree = MSQInsert(
-        this=exp.to_table("wiki"),
-        expression=exp.select("*").from_(extern),
-        partitioned_by=PartitionedBy.keyword("DAY"),
-        clustered_by=ClusteredBy(expressions=[exp.column("a")]),
+    tree = insert_into(
+        exp.to_table("wiki"),
+        exp.select("*").from_(extern),
+        partitioned_by=Granularity.keyword("DAY"),
+        clustered_by=[exp.column("a")],
     )
     assert render(tree) == (
         'INSERT INTO wiki SELECT * FROM TABLE(EXTERN(\'{"type":"inline","data":"a\\n1"}\', '
         '\'{"type":"csv"}\')) EXTEND (a VARCHAR) PARTITIONED BY DAY CLUSTERED BY a'
     )
-    export = MSQInsert(
-        this=ExportDestination.build("local", exportPath="/x"),
-        export_format=exp.Var(this="CSV"),
-        expression=exp.select("*").from_("src"),
-    )
+    to_local = export_to(export_destination("local", exportPath="/x"), exp.select("*").from_("src"))
     assert (
-        render(export) == "INSERT INTO EXTERN(local(exportPath => '/x')) AS CSV SELECT * FROM src"
+        render(to_local) == "INSERT INTO EXTERN(local(exportPath => '/x')) AS CSV SELECT * FROM src"
     )
-    assert render(ContextSet.build("maxNumTasks", 2)) == "SET maxNumTasks = 2"
-    assert parse(render_script([ContextSet.build("a", True), tree]))[0] == ContextSet.build(
-        "a", True
-    )
+    assert render(context_set("maxNumTasks", 2)) == "SET maxNumTasks = 2"
+    assert parse(render_script([context_set("a", True), tree]))[0] == context_set("a", True)
 
 
 @pytest.mark.parametrize(
@@ -189,3 +189,145 @@ def test_generated_scripts_round_trip(script: tuple[list[exp.Expression], object
 def test_arbitrary_text_parses_or_raises_unsupported_syntax(text: str) -> None:
     with contextlib.suppress(UnsupportedSyntax):
         parse(text)
+
+
+# --------------------------------------------------------------------------- sqlglot builds
+
+
+def _sqlglot_base_classes() -> tuple[type, ...]:
+    """sqlglot's parser, generator, tokenizer and node bases: compiled ones refuse subclasses."""
+    from sqlglot.generator import Generator
+    from sqlglot.parser import Parser
+    from sqlglot.tokenizer_core import TokenizerCore
+    from sqlglot.tokens import Tokenizer
+
+    return (Parser, Generator, Tokenizer, TokenizerCore, exp.Expr)
+
+
+def test_the_dialect_subclasses_no_sqlglot_parser_generator_tokenizer_or_node() -> None:
+    bases = _sqlglot_base_classes()
+    own = [
+        value
+        for value in vars(dialect).values()
+        if isinstance(value, type) and value.__module__ == dialect.__name__
+    ]
+    assert own, "the module defines classes"
+    assert [cls for cls in own if issubclass(cls, bases)] == []
+    msq = dialect.MSQ
+    for used in (msq.parser_class, msq.generator_class, msq.tokenizer_class):
+        assert used.__module__.startswith("sqlglot."), used
+
+
+def test_the_build_in_use_is_the_one_installed() -> None:
+    try:
+        importlib.metadata.version("sqlglotc")
+    except importlib.metadata.PackageNotFoundError:
+        assert dialect.SQLGLOT_BUILD == "pure"
+    else:
+        assert dialect.SQLGLOT_BUILD == "compiled"
+
+
+@pytest.mark.skipif(dialect.SQLGLOT_BUILD != "compiled", reason="needs sqlglotc")
+def test_compiled_sqlglot_refuses_interpreted_subclasses() -> None:
+    # why the dialect is built the way it is: a subclass of the parser cannot even be created
+    from sqlglot.parsers.druid import DruidParser
+
+    subclass = type("Sub", (DruidParser,), {})
+    with pytest.raises(TypeError, match="interpreted classes cannot inherit from compiled"):
+        subclass()
+
+
+# --------------------------------------------------------------------------- the token frame
+
+
+def test_table_function_alias_comes_after_the_columns() -> None:
+    sql = "SELECT x.a FROM TABLE(inline(data => 'a')) EXTEND (a VARCHAR) AS x"
+    tree = parse_one(sql)
+    table = tree.args["from_"].this
+    assert is_table_function(table) and function_name(table) == "inline"
+    assert table.alias == "x"
+    assert render(tree) == sql
+    built = table_function(
+        "inline",
+        kwargs={"data": exp.Literal.string("a")},
+        columns=[("a", "VARCHAR")],
+        extend=True,
+        alias="x",
+    )
+    assert built == table
+
+
+def test_table_functions_in_joins_subqueries_and_ctes() -> None:
+    sql = (
+        "WITH c AS (SELECT * FROM TABLE(http(uris => ARRAY['u'])) (a VARCHAR)) "
+        "SELECT * FROM c JOIN (SELECT * FROM TABLE(APPEND('a', 'b'))) AS s ON c.a = s.a "
+        "JOIN TABLE(EXTERN('{}', '{}')) EXTEND (b BIGINT) AS e ON e.b = 1"
+    )
+    tree = parse_one(sql)
+    names = sorted(function_name(n) for n in tree.find_all(exp.Table) if is_table_function(n))
+    assert names == ["append", "extern", "http"]
+    assert render(tree) == sql
+
+
+def test_names_like_the_placeholders_are_ordinary_names() -> None:
+    sql = "SELECT __msq_fn0 FROM TABLE(inline(data => '__msq_fn0')) (__msq_fn0 VARCHAR)"
+    assert render(parse_one(sql)) == sql
+
+
+def test_table_outside_from_is_refused() -> None:
+    with pytest.raises(UnsupportedSyntax, match="TABLE"):
+        parse("SELECT TABLE(f(1))")
+    with pytest.raises(UnsupportedSyntax, match="table function call"):
+        parse("SELECT * FROM TABLE(x)")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "REPLACE INTO w OVERWRITE WHERE (__time >= TIMESTAMP '2020-01-01') SELECT 1 "
+        "PARTITIONED BY DAY",
+        "REPLACE INTO w OVERWRITE WHERE __time >= TIMESTAMP '2020-01-01' (SELECT 1) "
+        "UNION ALL SELECT 2 PARTITIONED BY DAY",
+        "REPLACE INTO w OVERWRITE WHERE page IN (SELECT page FROM t) SELECT 1 PARTITIONED BY DAY",
+        "INSERT INTO druid.w (SELECT 1) UNION ALL SELECT 2 PARTITIONED BY ALL",
+        "INSERT INTO w SELECT ROW_NUMBER() OVER (PARTITION BY a ORDER BY b) FROM t "
+        "PARTITIONED BY DAY",
+    ],
+)
+def test_the_query_is_found_after_the_frame(sql: str) -> None:
+    tree = parse_one(sql)
+    assert is_ingest(tree)
+    assert render(tree) == sql
+    assert parse_one(render(tree)) == tree
+
+
+def test_set_values_and_refused_set_forms() -> None:
+    trees = parse("SET a = -1; SET b = TRUE; SET c = 'x'; SET d = 1.5; SELECT 1")
+    assert [context_key(t) for t in trees] == ["a", "b", "c", "d", None]
+    assert trees[1] == context_set("b", True) and trees[2] == context_set("c", "x")
+    for sql in ("SET a = 1 + 2", "SET SESSION a = 1", "SET a", "SET a = f(1)"):
+        with pytest.raises(UnsupportedSyntax, match="SET statement other than"):
+            parse(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO w SELECT 1 CLUSTERED BY a PARTITIONED BY DAY",
+        "INSERT INTO w SELECT 1 PARTITIONED BY DAY PARTITIONED BY DAY",
+        "INSERT INTO w SELECT 1 PARTITIONED BY",
+        "INSERT INTO w SELECT 1 PARTITIONED BY DAY CLUSTERED BY",
+        "INSERT INTO w SELECT 1 PARTITIONED BY TIME_FLOOR(__time, 'PT1H') + 1",
+        "INSERT INTO w PARTITIONED BY DAY",
+        "INSERT INTO",
+        "REPLACE INTO w OVERWRITE SELECT 1 PARTITIONED BY DAY",
+        "REPLACE INTO w OVERWRITE WHERE SELECT 1 PARTITIONED BY DAY",
+        "INSERT INTO a.b.c.d SELECT 1 PARTITIONED BY DAY",
+        "INSERT INTO EXTERN(local(exportPath => 'x'), s3()) AS CSV SELECT 1",
+        "INSERT INTO w DELETE FROM t",
+    ],
+)
+def test_broken_frames_name_where(sql: str) -> None:
+    with pytest.raises(UnsupportedSyntax) as raised:
+        parse(sql)
+    assert raised.value.construct.startswith(("near", "INSERT/REPLACE"))
