@@ -392,8 +392,11 @@ class _Reader:
     def __init__(self, sql: str, parser: Parser) -> None:
         self.sql = sql
         self.parser = parser
-        self.prefix = "__msq_" if "__msq_" not in sql.lower() else f"__msq_{uuid.uuid4().hex}_"
+        lower = sql.lower()
+        self.prefix = "__msq_" if "__msq_" not in lower else f"__msq_{uuid.uuid4().hex}_"
         self.calls: dict[str, _TableCall] = {}
+        # most statements have none: skip the scan of their tokens
+        self.may_have_table_functions = "table" in lower
 
     def statement(self, tokens: list[Token]) -> exp.Expr:
         first = tokens[0].token_type
@@ -419,7 +422,9 @@ class _Reader:
         return tree
 
     def _query(self, tokens: list[Token]) -> exp.Expr:
-        tree = self._stock(self._cut_table_functions(tokens))
+        if self.may_have_table_functions:
+            tokens = self._cut_table_functions(tokens)
+        tree = self._stock(tokens)
         return self._graft(tree) if self.calls else tree
 
     def _anonymous_call(self, tokens: list[Token]) -> exp.Anonymous:

@@ -152,13 +152,13 @@ class _Collector:
         # one walk; CTE names are known only at its end, so plain names are sorted afterwards
         ctes: set[str] = set()
         tables: list[exp.Table] = []
-        for node in query.walk():
+        for node in query.find_all(exp.Table, exp.CTE):  # the type test runs compiled
             if isinstance(node, exp.Table):
                 if is_table_function(node):
                     self._table_function(node)
                 else:
                     tables.append(node)
-            elif isinstance(node, exp.CTE):
+            else:
                 ctes.add(node.alias_or_name)
         for table in tables:
             self._table(table, ctes)
