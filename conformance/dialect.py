@@ -5,7 +5,7 @@ ingestion reference page, ``docs/multi-stage-query/reference.md``): ``INSERT``/`
 ``PARTITIONED BY``/``CLUSTERED BY``/``OVERWRITE``, ``TABLE(EXTERN(...))`` and the input-source
 table functions with ``EXTEND``, export with ``INSERT INTO EXTERN(...) AS CSV``, and ``SET``.
 
-Works on pure sqlglot and on its compiled build (``sqlglotc``, about 3.5 times faster), which
+Works on pure sqlglot and on its compiled build (``sqlglotc``, parses about 3 times faster), which
 forbids interpreted subclasses of its parser, generator, tokenizer and node classes. So nothing
 here subclasses them: the MSQ statement frame is read at the token level, the SQL inside it is
 parsed by Druid's stock parser, and the MSQ constructs are sqlglot's own node classes with extra
@@ -33,14 +33,14 @@ Building trees::
                    exp.Literal.string('{"type":"csv","findColumnsFromHeader":true}')],
         columns=[("a", "VARCHAR")], extend=True)
     tree = insert_into(exp.to_table("wiki"), exp.select("*").from_(extern),
-                  partitioned_by=Granularity.keyword("DAY"), clustered_by=[exp.column("a")])
+                       partitioned_by=Granularity.keyword("DAY"), clustered_by=[exp.column("a")])
     render(tree)
 
     # REPLACE INTO wiki OVERWRITE WHERE __time >= TIMESTAMP '2020-01-01'
     #   SELECT * FROM src PARTITIONED BY ALL TIME
     replace_into(exp.to_table("wiki"), exp.select("*").from_("src"),
-            overwrite_where=exp.condition("__time >= TIMESTAMP '2020-01-01'"),
-            partitioned_by=Granularity.all_time())
+                 overwrite_where=exp.condition("__time >= TIMESTAMP '2020-01-01'"),
+                 partitioned_by=Granularity.all_time())
     # OVERWRITE ALL: leave out overwrite_where
 
     # INSERT INTO EXTERN(local(exportPath => '/x')) AS CSV SELECT * FROM src
