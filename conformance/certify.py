@@ -31,8 +31,15 @@ from reports.summary import suite_version
 SUITE_DIR = Path(conformance.__file__).parent
 
 
+def _names_a_path(pytest_args: list[str]) -> bool:
+    return any(Path(arg.split("::")[0]).exists() for arg in pytest_args if not arg.startswith("-"))
+
+
 def pytest_command(args: argparse.Namespace, reports_dir: Path) -> list[str]:
-    command = [sys.executable, "-m", "pytest", *(args.pytest_args or [str(SUITE_DIR)])]
+    """pytest on the suite (or on the paths named after ``--``), certification profile."""
+    extra = list(args.pytest_args or [])
+    paths = [] if _names_a_path(extra) else [str(SUITE_DIR)]
+    command = [sys.executable, "-m", "pytest", *paths, *extra]
     command += ["--hypothesis-profile", certification.PROFILE, "--reports-dir", str(reports_dir)]
     for option in ("druid_url", "druid_coordinator_url", "druid_version", "druid_image"):
         value = getattr(args, option)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,8 +46,14 @@ def admin_from_environment() -> Credentials:
 
 
 @contextmanager
-def cluster_for(args: argparse.Namespace, run_id: str, logs_dir: Path) -> Iterator[Cluster]:
-    """The cluster named by the options; a started one is removed when the block ends."""
+def cluster_for(
+    args: argparse.Namespace,
+    run_id: str,
+    logs_dir: Path,
+    properties: Mapping[str, str] | None = None,
+) -> Iterator[Cluster]:
+    """The cluster named by the options; a started one gets ``properties`` (runtime properties:
+    a recorded run's settings) and is removed when the block ends."""
     if args.druid_url:
         if not str(args.druid_url).startswith(("http://", "https://")):
             raise BadInputError(f"--druid-url must be an http(s) URL, not {args.druid_url!r}")
@@ -58,7 +64,12 @@ def cluster_for(args: argparse.Namespace, run_id: str, logs_dir: Path) -> Iterat
     version = args.druid_version or default_version()
     built = build_image(version)
     cluster = start_container_cluster(
-        built.tag, version, run_id, logs_dir, timeout=args.druid_startup_timeout
+        built.tag,
+        version,
+        run_id,
+        logs_dir,
+        timeout=args.druid_startup_timeout,
+        properties=properties,
     )
     try:
         yield cluster

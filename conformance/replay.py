@@ -30,6 +30,7 @@ from conformance.checks import Check, Outcome
 from conformance.command_cluster import add_options, cluster_for
 from conformance.errors import ExitCode, SetupError
 from conformance.oracle import CaseError, decide
+from conformance.profiles import runtime_properties
 from conformance.replay_plan import NEEDS_FINISHED, ReplayPlan, plan
 from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.cluster import Cluster
@@ -68,6 +69,15 @@ def classify(recorded: Mapping[str, Any], now: Check) -> Result:
         return Result("FIXED", case_id, cell, f"{answer}: now known deviation {now.deviation_id}")
     what = f"known deviation {now.deviation_id}" if now.deviation_id else "a new deviation"
     return Result("FAILED", case_id, cell, f"{answer}: still {what}")
+
+
+def recorded_properties(checks: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The runtime properties of the settings the recorded cases were judged with, so that a
+    cluster started for the replay is configured as the run said its cluster was."""
+    properties: dict[str, str] = {}
+    for check in checks:
+        properties.update(runtime_properties(check["case"].get("settings") or {}))
+    return properties
 
 
 class Replayer:
@@ -191,7 +201,8 @@ def handle(args: argparse.Namespace) -> int:
     history = History(run.dir / f"replay-{stamp}.jsonl")
     results: list[Result] = []
     try:
-        with cluster_for(args, f"replay-{run.id}", run.dir / f"replay-{stamp}-druid-logs") as c:
+        logs = run.dir / f"replay-{stamp}-druid-logs"
+        with cluster_for(args, f"replay-{run.id}", logs, recorded_properties(targets)) as c:
             replayer = Replayer(c, history)
             for check in targets:
                 result = replay_one(replayer, run, check)

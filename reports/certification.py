@@ -73,5 +73,11 @@ def check(files: Mapping[str, bytes]) -> tuple[dict[str, Any], list[str]]:
             f"{PRODUCT} says Druid {described.get('druid_version')}, the run tested "
             f"{summary.get('druid_version')}"
         )
+    declared = described.get("declared_druid_version")
+    if declared and declared != described.get("druid_version"):
+        found.append(
+            f"{PRODUCT} declared Druid {declared}, but the cluster reported "
+            f"{described.get('druid_version')}: a certification is for the version tested"
+        )
     found += run_problems(summary, config)
     return {"product": described, "summary": summary, "config": config}, found

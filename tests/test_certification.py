@@ -18,9 +18,16 @@ from tests.recorded_runs import ROWS, make_run
 AGREEING = ROWS[:2]  # both agree with the documentation
 
 
-def _bundle(tmp_path: Path, profile: str = "certification", partial: bool = False) -> Path:
+def _bundle(
+    tmp_path: Path,
+    profile: str = "certification",
+    partial: bool = False,
+    declared: str | None = None,
+) -> Path:
     run_dir = make_run(tmp_path, profile=profile, rows=AGREEING)
     described = {"vendor": "V", "product": "P", "druid_version": "27.0.0"}
+    if declared:
+        described["declared_druid_version"] = declared
     files = {
         certification.PRODUCT: product.to_yaml(described).encode(),
         certification.CONFIG: json.dumps({"partial": partial, "selection": []}).encode(),
@@ -101,3 +108,24 @@ def test_verify_of_something_else_is_bad_input(tmp_path: Path) -> None:
     path = tmp_path / "x.tar.gz"
     path.write_text("not a bundle")
     assert main(["verify", str(path)]) == 15
+
+
+def test_verify_rejects_a_product_file_declaring_another_druid_version(tmp_path: Path) -> None:
+    _, problems = certification.check(bundle.read(_bundle(tmp_path, declared="30.0.0"))[0])
+    assert any("declared Druid 30.0.0, but the cluster reported 27.0.0" in p for p in problems)
+
+
+def test_certify_keeps_the_suite_as_the_path_unless_arguments_name_one(tmp_path: Path) -> None:
+    import argparse
+
+    from conformance.certify import SUITE_DIR, pytest_command
+
+    def command(*extra: str) -> list[str]:
+        names = ("druid_url", "druid_coordinator_url", "druid_version", "druid_image")
+        args = argparse.Namespace(pytest_args=list(extra), druid_setting=[], **dict.fromkeys(names))
+        return pytest_command(args, tmp_path)[3:]
+
+    assert command()[0] == str(SUITE_DIR)
+    assert command("-k", "test_cell")[:3] == [str(SUITE_DIR), "-k", "test_cell"]
+    named = str(SUITE_DIR / "test_basics.py") + "::test_no_credentials_is_401"
+    assert command(named)[0] == named

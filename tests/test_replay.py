@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from conformance import replay
 from conformance.checks import Check
@@ -53,3 +54,13 @@ def test_exit_codes() -> None:
     assert replay.exit_code([fixed]) == 0
     assert replay.exit_code([fixed, failed]) == 1
     assert replay.exit_code([failed, error]) == 16
+
+
+def test_a_cluster_started_for_a_replay_gets_the_recorded_settings() -> None:
+    from conformance.replay import recorded_properties
+
+    checks: list[dict[str, Any]] = [
+        {"case": {"settings": {"authorizeQueryContextParams": True}}},
+        {"case": {}},
+    ]
+    assert recorded_properties(checks) == {"druid.auth.authorizeQueryContextParams": "true"}
