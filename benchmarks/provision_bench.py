@@ -1,0 +1,77 @@
+"""Latency of the basic-security calls a scenario makes, against a running cluster.
+
+Provisioning dominates a conformance run: in a ci run on Druid 27.0.0 about 3,200 of the calls
+are basic-security writes (create user, password, role, permissions, assignment, deletes), more
+than half the run's time. This prints the median and 90th percentile of each kind of call over N
+throw-away users (each made and removed as a scenario does), and the time per provisioned user.
+
+    set -a; . ~/.cache/druid-conformance/dev-cluster.env; set +a
+    python benchmarks/provision_bench.py --druid-url "$DRUID_URL" [--users 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from conformance.command_cluster import admin_from_environment
+from fixtures.client import Credentials, DruidClient
+from fixtures.cluster import connect_external_cluster
+from fixtures.provision import Grant, SecurityAdmin
+
+GRANTS = [Grant("DATASOURCE", "wiki.*", "READ"), Grant("EXTERNAL", "EXTERNAL", "READ")]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--druid-url", required=True)
+    parser.add_argument("--druid-coordinator-url")
+    parser.add_argument("--users", type=int, default=30)
+    args = parser.parse_args()
+    cluster = connect_external_cluster(
+        args.druid_url, args.druid_coordinator_url, admin_from_environment()
+    )
+    security = SecurityAdmin(DruidClient(cluster.coordinator_url, cluster.admin))
+    times: dict[str, list[float]] = defaultdict(list)
+
+    @contextmanager
+    def timed(name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        times[name].append(time.perf_counter() - started)
+
+    tag = secrets.token_hex(3)
+    started = time.perf_counter()
+    for number in range(args.users):
+        user = Credentials(f"bench_{tag}_{number}", secrets.token_urlsafe(12))
+        role = f"{user.user}_role"
+        with timed("create user + password"):
+            security.create_user(user)
+        with timed("create role + permissions"):
+            security.create_role(role, GRANTS)
+        with timed("assign role"):
+            security.assign(user.user, role)
+        with timed("delete role"):
+            security.delete_role(role)
+        with timed("delete user"):
+            security.delete_user(user.user)
+    total = time.perf_counter() - started
+    print(f"{args.users} users made and removed against {args.druid_url}")
+    for name, values in times.items():
+        p90 = sorted(values)[int(len(values) * 0.9)]
+        print(f"  {name:28s} median {statistics.median(values):.3f} s, p90 {p90:.3f} s")
+    print(f"per user (made, granted, removed): {total / args.users:.3f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
