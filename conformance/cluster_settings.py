@@ -9,6 +9,7 @@ oracle judges every check with them (each recorded case carries them, so ``analy
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -25,14 +26,19 @@ from conformance.profiles import (
 SETTINGS_KEY = pytest.StashKey[dict[str, Any]]()
 
 
-def declare(config: pytest.Config) -> dict[str, Any]:
-    """Check the ``--druid-setting`` items against the oracle profile (or the default one),
-    remember them for the run and return them by short name."""
-    profile = get_profile(config.getoption("--oracle-profile") or DEFAULT_PROFILE)
+def from_items(items: Sequence[str], profile: str | None = None) -> dict[str, Any]:
+    """``--druid-setting`` items checked against ``profile`` (default: the default profile), by
+    short name; bad ones raise ``BadInputError`` naming the option."""
     try:
-        settings = canonical_settings(profile, parse_settings(config.getoption("--druid-setting")))
+        return canonical_settings(get_profile(profile or DEFAULT_PROFILE), parse_settings(items))
     except ProfileError as error:
         raise BadInputError(f"--druid-setting: {error}") from None
+
+
+def declare(config: pytest.Config) -> dict[str, Any]:
+    """Check the run's ``--druid-setting`` items against its oracle profile (or the default
+    one), remember them for the run and return them by short name."""
+    settings = from_items(config.getoption("--druid-setting"), config.getoption("--oracle-profile"))
     config.stash[SETTINGS_KEY] = settings
     return settings
 

@@ -64,46 +64,21 @@ def test_a_setting_that_secures_context_keys_adds_the_forbidden_literal_select()
     assert secured - default == {"submit x SELECT_LITERAL x forbidden"}
 
 
+def _collect(setting: str) -> subprocess.CompletedProcess[str]:
+    """``pytest conformance --collect-only`` with one ``--druid-setting``."""
+    command = [sys.executable, "-m", "pytest", "conformance", "--collect-only", "-q"]
+    command += ["-p", "no:cacheprovider", "--druid-setting", setting]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
 def test_pytest_refuses_an_unknown_setting_in_one_line_with_the_bad_input_code() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "conformance",
-            "--collect-only",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--druid-setting",
-            "authorizeEverything=true",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _collect("authorizeEverything=true")
     assert done.returncode == 15
     assert "--druid-setting: unknown setting 'authorizeEverything'" in done.stdout + done.stderr
 
 
 def test_pytest_collects_one_cell_test_per_cell_of_the_declared_settings() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "conformance",
-            "--collect-only",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--druid-setting",
-            "authorizeQueryContextParams=true",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _collect("authorizeQueryContextParams=true")
     assert "test_cell[submit x SELECT_LITERAL x forbidden]" in done.stdout
 
 
