@@ -33,6 +33,7 @@ _FIELDS = frozenset(
         "observed_status",
         "observed",
         "when",
+        "settings",
         "example",
         "reproduce",
     }
@@ -77,14 +78,22 @@ class Deviation:
     example: Example
     reproduce: str
     when: Mapping[str, Any] = field(default_factory=dict)
+    # the cluster settings it needs (short names, as --druid-setting); empty: Druid's defaults
+    # or any, for a deviation no setting changes
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def applies_to(self, druid_version: str) -> bool:
         return druid_version in self.druid_versions
+
+    def applies_under(self, settings: Mapping[str, Any]) -> bool:
+        """Does a cluster with these settings have what the entry needs?"""
+        return all(settings.get(key) == value for key, value in self.settings.items())
 
     def matches(self, check: Check) -> bool:
         """Does this entry explain the check's disagreement?"""
         return (
             self.applies_to(check.druid_version)
+            and self.applies_under(check.case.settings)
             and check.case.operation == self.operation
             and any(rule.id in self.rules for rule in (check.verdict.rule, *check.verdict.rules))
             and same_answer(self.documented_status, check.verdict.status)
@@ -143,6 +152,7 @@ def _deviation(raw: Mapping[str, Any], where: str) -> Deviation:
             example=Example.from_toml(raw["example"], f"{where} {raw['id']}"),
             reproduce=raw["reproduce"],
             when=when,
+            settings=dict(raw.get("settings", {})),
         )
     except KeyError as error:
         raise BadInputError(f"{where}: missing field {error}") from None

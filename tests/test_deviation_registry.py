@@ -65,3 +65,18 @@ def test_recorded_case_reads_back() -> None:
     again = Case.from_json(case_to_json(case))
     assert again == case
     assert decide(again).to_json() == decide(case).to_json()
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
+def test_an_entry_needing_settings_names_them_in_its_reproduction(
+    entry: deviations.Deviation,
+) -> None:
+    for key, value in entry.settings.items():
+        assert f"--druid-setting {key}={str(value).lower()}" in entry.reproduce
+
+
+def test_an_entry_explains_only_checks_made_under_the_settings_it_needs() -> None:
+    (entry,) = [e for e in ENTRIES if e.id == "DRUID-CONTEXT-AUTH-QUERYID"]
+    assert entry.applies_under({"authorizeQueryContextParams": True})
+    assert not entry.applies_under({})
+    assert not entry.applies_under({"authorizeQueryContextParams": False})
