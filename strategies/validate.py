@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from pathlib import Path
 import requests
 from hypothesis import HealthCheck, Phase, given, settings
 
+from fixtures.waiting import Condition, DeadlineExceeded, wait_until
 from strategies.naming import make_namer, run_tag
 from strategies.queries import (
     ALL_KINDS,
@@ -121,9 +121,10 @@ def submit(url: str, auth: tuple[str, str], query: GeneratedQuery) -> Outcome:
 
 
 def finish(url: str, auth: tuple[str, str], outcome: Outcome, timeout: float) -> None:
-    """Poll the task's status until it ends (or ``timeout`` seconds pass)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """Wait (with the suite's deadline-bound wait) until the task ends; a task still running
+    after ``timeout`` seconds is recorded as ``timeout`` with its last observed state."""
+
+    def ended() -> str | None:
         response = requests.get(
             f"{url}/druid/indexer/v1/task/{outcome.task_id}/status", auth=auth, timeout=30
         )
@@ -131,9 +132,13 @@ def finish(url: str, auth: tuple[str, str], outcome: Outcome, timeout: float) ->
         code = status.get("statusCode") or status.get("status")
         if code in ("SUCCESS", "FAILED"):
             outcome.state, outcome.error = code, str(status.get("errorMsg") or "")[:300]
-            return
-        time.sleep(1.0)
-    outcome.state = "timeout"
+            return None
+        return f"HTTP {response.status_code}, task {code or 'unknown'}"
+
+    try:
+        wait_until(Condition(f"task {outcome.task_id} to end", ended), timeout)
+    except DeadlineExceeded as exc:
+        outcome.state, outcome.error = "timeout", str(exc)
 
 
 def cancel(url: str, auth: tuple[str, str], outcome: Outcome) -> None:
