@@ -18,7 +18,7 @@ from typing import Any
 
 from conformance.checks import Check, same_answer
 from conformance.errors import BadInputError
-from conformance.permissions import Action, Grants, Resource
+from conformance.permissions import Action, Grants, Resource, ResourceAction
 
 REGISTRY_DIR = Path(__file__).parent / "deviations"
 _FIELDS = frozenset(
@@ -36,6 +36,7 @@ _FIELDS = frozenset(
         "settings",
         "example",
         "reproduce",
+        "submitter_workaround",
     }
 )
 _WHEN_FIELDS = frozenset({"kinds", "actor_lacks", "actor_holds", "actor_is_submitter"})
@@ -81,6 +82,10 @@ class Deviation:
     # the cluster settings it needs (short names, as --druid-setting); empty: Druid's defaults
     # or any, for a deviation no setting changes
     settings: Mapping[str, Any] = field(default_factory=dict)
+    # what a submitter must also hold on the affected Druid for its query to become a task; the
+    # generators give it to submitters whose submission is not the question (status and cancel
+    # scenarios), so that those cells stay reachable while the deviation lasts
+    submitter_workaround: tuple[ResourceAction, ...] = ()
 
     def applies_to(self, druid_version: str) -> bool:
         return druid_version in self.druid_versions
@@ -153,9 +158,19 @@ def _deviation(raw: Mapping[str, Any], where: str) -> Deviation:
             reproduce=raw["reproduce"],
             when=when,
             settings=dict(raw.get("settings", {})),
+            submitter_workaround=_resource_actions(raw.get("submitter_workaround", ()), where),
         )
     except KeyError as error:
         raise BadInputError(f"{where}: missing field {error}") from None
+
+
+def _resource_actions(raw: Iterable[Mapping[str, str]], where: str) -> tuple[ResourceAction, ...]:
+    try:
+        return tuple(
+            ResourceAction(Resource(p["type"], p["name"]), Action(p["action"])) for p in raw
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise BadInputError(f"{where}: bad submitter_workaround ({error})") from None
 
 
 def load(paths: Iterable[Path] | None = None) -> tuple[Deviation, ...]:
@@ -176,6 +191,18 @@ def load(paths: Iterable[Path] | None = None) -> tuple[Deviation, ...]:
 @cache
 def registry() -> tuple[Deviation, ...]:
     return load()
+
+
+def submitter_workarounds(
+    druid_version: str, settings: Mapping[str, Any], entries: Iterable[Deviation] | None = None
+) -> tuple[ResourceAction, ...]:
+    """What submitters must also hold on this Druid, under these settings, for a task to exist:
+    the ``submitter_workaround`` of every entry that applies (none on a conforming Druid)."""
+    found: dict[ResourceAction, None] = {}
+    for entry in entries if entries is not None else registry():
+        if entry.applies_to(druid_version) and entry.applies_under(settings):
+            found.update(dict.fromkeys(entry.submitter_workaround))
+    return tuple(found)
 
 
 def explain(check: Check, entries: Iterable[Deviation] | None = None) -> str | None:

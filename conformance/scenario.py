@@ -23,7 +23,7 @@ from conformance import deviations
 from conformance.checks import Check
 from conformance.errors import InfrastructureError
 from conformance.oracle import Case, decide
-from conformance.permissions import Permission
+from conformance.permissions import Permission, ResourceAction
 from conformance.run import Run
 from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
@@ -89,6 +89,11 @@ class Judge:
     existing_datasources: frozenset[str]
     settings: Mapping[str, Any] = field(default_factory=dict)  # the cluster's, by short name
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def submitter_workaround(self) -> tuple[ResourceAction, ...]:
+        """What submitters of status and cancel scenarios also get on this Druid (registry)."""
+        return deviations.submitter_workarounds(self.druid_version, self.settings)
 
     def check(
         self,

@@ -60,7 +60,15 @@ def test_cell(
     request: pytest.FixtureRequest,
 ) -> None:
     @settings(max_examples=examples_per_cell(run.facts.get("hypothesis_profile", "ci")))
-    @given(scenarios(namer, cells=[cell], profile=judge.profile, settings=judge.settings))
+    @given(
+        scenarios(
+            namer,
+            cells=[cell],
+            profile=judge.profile,
+            settings=judge.settings,
+            submitter_extras=judge.submitter_workaround,
+        )
+    )
     def conforms(scenario: Scenario) -> None:
         _checked(run_steered(scenario_runner, scenario, TASK_API), request, run)
 
@@ -76,7 +84,15 @@ def test_free_scenarios(
 ) -> None:
     """Any cell, several roles per user, bystanders: the combinations the cells do not fix."""
 
-    @given(scenarios(namer, profile=judge.profile, settings=judge.settings, bystanders=2))
+    @given(
+        scenarios(
+            namer,
+            profile=judge.profile,
+            settings=judge.settings,
+            bystanders=2,
+            submitter_extras=judge.submitter_workaround,
+        )
+    )
     def conforms(scenario: Scenario) -> None:
         _checked(run_steered(scenario_runner, scenario, TASK_API), request, run)
 
@@ -98,7 +114,15 @@ def test_statements_api(
     # results are steered like status (both read the query); the oracle judges by the API's rules
     steer = Operation.STATUS if operation == "results" else Operation(operation)
 
-    @given(scenarios(namer, operations=[steer], profile=judge.profile, settings=judge.settings))
+    @given(
+        scenarios(
+            namer,
+            operations=[steer],
+            profile=judge.profile,
+            settings=judge.settings,
+            submitter_extras=judge.submitter_workaround,
+        )
+    )
     def conforms(scenario: Scenario) -> None:
         checks = run_steered(scenario_runner, scenario, STATEMENTS_API, operation)
         _checked(checks, request, run)

@@ -291,11 +291,15 @@ def scenarios(
     settings: Mapping[str, Any] | None = None,
     bystanders: int = 1,
     cells: Sequence[Cell] | None = None,
+    submitter_extras: Sequence[ResourceAction] = (),
 ) -> Scenario:
     """A whole scenario for one feasible cell of the given operations, kinds and verdicts.
 
     ``cells`` picks the cells explicitly instead (e.g. one per pytest parameter, which
-    guarantees coverage where Hypothesis's draws are skewed toward cells it has seen)."""
+    guarantees coverage where Hypothesis's draws are skewed toward cells it has seen).
+    ``submitter_extras`` are granted to the submitter of a status or cancel scenario on top of
+    what the oracle requires: what a known deviation makes Druid want before a task exists
+    (``deviations.submitter_workarounds``). Submit scenarios never get them."""
     cfg: dict[str, Any] = dict(settings or {})
     if cells is None:
         cells = feasible_cells(operations, kinds, verdicts, cfg)
@@ -310,20 +314,21 @@ def scenarios(
 
     submit_needs = needs(Operation.SUBMIT)
     op_needs = submit_needs if op is Operation.SUBMIT else needs(op)
+    # what the submitter of a status or cancel scenario holds whatever the verdict
+    submitter_keeps = () if op is Operation.SUBMIT else (*submit_needs, *submitter_extras)
     aim = VerdictKind.ALLOWED if target is VerdictKind.UNAUTHENTICATED else target
     if aim is VerdictKind.FORBIDDEN:
         assume(bool(op_needs))  # feasible_cells rules out the known empty cases
     if op is Operation.SUBMIT:
         same = True
     else:
-        forbidden_alone = aim is VerdictKind.FORBIDDEN and not set(op_needs) - set(submit_needs)
+        forbidden_alone = aim is VerdictKind.FORBIDDEN and not set(op_needs) - set(submitter_keeps)
         same = not forbidden_alone and draw(st.booleans())
     if same:
-        keep = () if op is Operation.SUBMIT else submit_needs
-        actor = draw(_user_with(namer, draw(grants_for_verdict(op_needs, aim, keep))))
+        actor = draw(_user_with(namer, draw(grants_for_verdict(op_needs, aim, submitter_keeps))))
         submitter = actor
     else:
-        submit_grants = draw(grants_for_verdict(submit_needs, VerdictKind.ALLOWED))
+        submit_grants = draw(grants_for_verdict(submitter_keeps, VerdictKind.ALLOWED))
         submitter = draw(_user_with(namer, submit_grants))
         actor = draw(_user_with(namer, draw(grants_for_verdict(op_needs, aim))))
     login: Credentials | NoCredentials = Credentials(actor.name, actor.password)

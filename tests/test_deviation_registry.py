@@ -80,3 +80,26 @@ def test_an_entry_explains_only_checks_made_under_the_settings_it_needs() -> Non
     assert entry.applies_under({"authorizeQueryContextParams": True})
     assert not entry.applies_under({})
     assert not entry.applies_under({"authorizeQueryContextParams": False})
+
+
+def test_submitter_workarounds_follow_version_and_settings() -> None:
+    secured = {"authorizeQueryContextParams": True}
+    held = deviations.submitter_workarounds("27.0.0", secured)
+    assert [(w.resource.type, w.resource.name, w.action.value) for w in held] == [
+        ("QUERY_CONTEXT", "queryId", "WRITE")
+    ]
+    assert deviations.submitter_workarounds("27.0.0", {}) == ()
+    assert deviations.submitter_workarounds("99.0.0", secured) == ()
+
+
+def test_a_bad_submitter_workaround_is_rejected(tmp_path: Path) -> None:
+    source = (deviations.REGISTRY_DIR / "druid.toml").read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        source.replace(
+            'action = "WRITE" }]\n\n[deviation.when]', 'action = "SHOUT" }]\n\n[deviation.when]'
+        )
+    )
+    assert bad.read_text() != source
+    with pytest.raises(BadInputError, match="submitter_workaround"):
+        deviations.load([bad])

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conformance.dialect import parse, render
 from conformance.oracle import VerdictKind
-from conformance.permissions import RESOURCE_TYPES
+from conformance.permissions import RESOURCE_TYPES, Action, Grants, Resource, ResourceAction
 from conformance.resources import StatementKind, analyze_sql
 from fixtures.client import Credentials
 from fixtures.provision import Grant
@@ -310,6 +310,48 @@ def test_context_authorization_makes_select_literal_forbiddable(data: st.DataObj
     secured = {"authorizeQueryContextParams": True}
     found = data.draw(scenarios(NAMER, cells=[cell], settings=secured))
     assert any(m.resource.type == "QUERY_CONTEXT" for m in found.expected.missing)
+
+
+QUERY_ID_WRITE = ResourceAction(Resource("QUERY_CONTEXT", "queryId"), Action.WRITE)
+
+
+SECURED = {"authorizeQueryContextParams": True}
+
+
+def _holds_query_id_write(user: UserSpec) -> bool:
+    return Grants(user.permissions()).allows(QUERY_ID_WRITE.resource, QUERY_ID_WRITE.action)
+
+
+@settings(
+    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    scenarios(
+        NAMER,
+        operations=[Operation.STATUS, Operation.CANCEL],
+        settings=SECURED,
+        submitter_extras=[QUERY_ID_WRITE],
+    )
+)
+def test_submitter_extras_go_to_submitters_of_status_and_cancel(scenario: Scenario) -> None:
+    assert _holds_query_id_write(scenario.submitter)
+    assert scenario.submit_expected.allowed
+    assert scenario.expected.verdict is scenario.target
+
+
+def test_submitter_extras_do_not_steer_submit_scenarios() -> None:
+    """A submission is the question itself: a submitter without the extra must still be drawn."""
+    found = find(
+        scenarios(
+            NAMER,
+            operations=[Operation.SUBMIT],
+            settings=SECURED,
+            submitter_extras=[QUERY_ID_WRITE],
+        ),
+        lambda s: not _holds_query_id_write(s.submitter),
+        settings=FIND,
+    )
+    assert found.operation is Operation.SUBMIT
 
 
 def test_a_few_hundred_random_scenarios_spread_over_the_cells() -> None:
