@@ -1,9 +1,10 @@
 """What a certification bundle must show: the rules ``verify`` applies and ``certify`` assembles.
 
 A bundle certifies a product when its manifest is intact, the run used the ``certification``
-Hypothesis profile on the whole suite, nothing was skipped, deselected, failed or erred, no
-infrastructure error happened and no new deviation was found. Known deviations are allowed: they
-are Druid's own, documented in the registry, and listed in the bundle.
+Hypothesis profile on the whole suite, nothing was skipped, deselected, failed or erred, every
+feasible coverage cell was checked (counted from the recorded history, not taken from the
+summary), no infrastructure error happened and no new deviation was found. Known deviations
+are allowed: they are Druid's own, documented in the registry, and listed in the bundle.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance.errors import BadInputError
-from reports import bundle, product
+from reports import bundle, coverage, product
+from strategies.steering import feasible_cells
 
 PRODUCT = "PRODUCT.yaml"
 CONFIG = "config.json"
 RUN_PREFIX = "run/"
 SUMMARY = RUN_PREFIX + "summary.json"
+HISTORY = RUN_PREFIX + "history.jsonl"
 PROFILE = "certification"
 
 
@@ -58,6 +61,44 @@ def run_problems(summary: Mapping[str, Any], config: Mapping[str, Any]) -> list[
     return found
 
 
+def recorded_checks(files: Mapping[str, bytes]) -> list[dict[str, Any]]:
+    """The check lines of the bundle's history."""
+    if HISTORY not in files:
+        raise BadInputError(f"the bundle has no {HISTORY}")
+    checks = []
+    for number, line in enumerate(files[HISTORY].decode(errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise BadInputError(f"{HISTORY}:{number}: not JSON ({error})") from None
+        if isinstance(entry, dict) and entry.get("type") == "check":
+            checks.append(entry)
+    return checks
+
+
+def coverage_of(files: Mapping[str, bytes], summary: Mapping[str, Any]) -> tuple[int, list[str]]:
+    """(feasible cells, those no recorded check hit). The cells are those the run recorded as
+    feasible (its settings decide), or, for a summary without them, this suite's."""
+    recorded = summary.get("coverage", {}).get("feasible")
+    feasible = (
+        [str(cell) for cell in recorded]
+        if isinstance(recorded, list)
+        else [str(c) for c in feasible_cells(settings=summary.get("settings") or {})]
+    )
+    counts = coverage.tally_records(recorded_checks(files))
+    return len(feasible), coverage.missing_cells(counts, feasible)
+
+
+def coverage_problems(files: Mapping[str, bytes], summary: Mapping[str, Any]) -> list[str]:
+    feasible, missing = coverage_of(files, summary)
+    if not missing:
+        return []
+    shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+    return [f"{len(missing)} of {feasible} feasible cells never checked: {shown}"]
+
+
 def check(files: Mapping[str, bytes]) -> tuple[dict[str, Any], list[str]]:
     """(what the bundle says, why it does not certify — empty when it does)."""
     found = bundle.problems(files)
@@ -80,4 +121,7 @@ def check(files: Mapping[str, bytes]) -> tuple[dict[str, Any], list[str]]:
             f"{described.get('druid_version')}: a certification is for the version tested"
         )
     found += run_problems(summary, config)
-    return {"product": described, "summary": summary, "config": config}, found
+    found += coverage_problems(files, summary)
+    feasible, missing = coverage_of(files, summary)
+    facts = {"product": described, "summary": summary, "config": config}
+    return {**facts, "cells": {"feasible": feasible, "hit": feasible - len(missing)}}, found

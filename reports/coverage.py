@@ -7,8 +7,9 @@ the feasible cells that were never hit named, so a run that missed a cell says w
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from conformance.checks import Check
 
@@ -18,6 +19,11 @@ VERDICT_COLUMNS = ("allowed", "forbidden", "unauthenticated", "not_found", "inva
 def tally(checks: Iterable[Check]) -> Counter[tuple[str, str]]:
     """(label, verdict) -> number of checks, where a label is 'operation x kind'."""
     return Counter((c.label, c.verdict.verdict.value) for c in checks)
+
+
+def tally_records(checks: Iterable[Mapping[str, Any]]) -> Counter[tuple[str, str]]:
+    """The same from recorded check lines (``history.jsonl``), as reports and ``verify`` read."""
+    return Counter((str(c["label"]), str(c["verdict"]["verdict"])) for c in checks)
 
 
 def table(counts: Counter[tuple[str, str]]) -> str:
@@ -34,6 +40,12 @@ def missing_cells(counts: Counter[tuple[str, str]], feasible: Sequence[str]) -> 
     """Feasible cells ('submit x SELECT_JOIN x forbidden') that no check hit."""
     hit = {f"{label} x {verdict}" for label, verdict in counts}
     return [cell for cell in feasible if cell not in hit]
+
+
+def summary(counts: Counter[tuple[str, str]], feasible: Sequence[str]) -> dict[str, Any]:
+    """For summary.json: the feasible cells, how many were hit, which were not."""
+    missing = missing_cells(counts, feasible)
+    return {"feasible": list(feasible), "hit": len(feasible) - len(missing), "missing": missing}
 
 
 def write(path: Path, checks: Sequence[Check], feasible: Sequence[str]) -> str:

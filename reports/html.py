@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance import deviations
 from conformance.errors import SetupError
-from reports import records
+from reports import coverage, records
 from reports.coverage import VERDICT_COLUMNS
 from reports.records import RecordedRun
 from reports.reproduce import reproduction
@@ -178,9 +178,8 @@ def _deviations_html(run: RecordedRun) -> str:
 
 
 def _coverage_html(checks: Sequence[Mapping[str, Any]], feasible: Sequence[str]) -> str:
-    counts = Counter((str(c["label"]), str(c["verdict"]["verdict"])) for c in checks)
-    hit = {f"{label} x {verdict}" for label, verdict in counts}
-    missing = [cell for cell in feasible if cell not in hit]
+    counts = coverage.tally_records(checks)
+    missing = coverage.missing_cells(counts, feasible)
     head = "<tr><th>operation x kind</th>" + "".join(f"<th>{v}</th>" for v in VERDICT_COLUMNS)
     rows = [
         f"<tr><td>{escape(label)}</td>"

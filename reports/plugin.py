@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from conformance import cluster_settings
 from conformance.run import Run
 from reports import html, records, summary
 from reports.reproduce import reproduction
@@ -97,6 +98,7 @@ def write_reports(
     run.dir.mkdir(parents=True, exist_ok=True)
     recorded = records.load(run.dir) if run.history.path.exists() else None
     checks = recorded.checks if recorded is not None else []
+    feasible = [str(cell) for cell in feasible_cells(settings=cluster_settings.of(config))]
     document = summary.build(
         run.id,
         run.facts,
@@ -107,10 +109,10 @@ def write_reports(
         run.infrastructure_errors,
         run.fixed_deviations,
         selection=list(config.invocation_params.args),
+        feasible=feasible,
     )
     paths = [summary.write(run.dir / records.SUMMARY, document)]
     if recorded is not None:
-        feasible = [str(cell) for cell in feasible_cells()]
         paths.append(html.write(run.dir / REPORT, recorded, feasible))
     junit = Path(str(getattr(config.option, "xmlpath", "") or ""))
     if junit.name and junit.exists():

@@ -14,6 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from reports import coverage
+
 SCHEMA = 1
 DISTRIBUTION = "druid-msq-conformance"
 OUTCOMES = ("agrees", "known-deviation", "new-deviation")
@@ -57,7 +59,9 @@ def build(
     infrastructure_errors: Sequence[str] = (),
     fixed_deviations: Sequence[str] = (),
     selection: Sequence[str] = (),
+    feasible: Sequence[str] = (),
 ) -> dict[str, Any]:
+    """``feasible``: the task-API cells the run could hit (its settings decide), for coverage."""
     outcomes = Counter(str(c["outcome"]) for c in checks)
     return {
         "schema": SCHEMA,
@@ -75,6 +79,7 @@ def build(
         "tests": {name: int(tests.get(name, 0)) for name in TEST_OUTCOMES},
         "checks": {"total": len(checks), **{k: outcomes.get(k, 0) for k in OUTCOMES}},
         "verdicts": verdict_counts(checks),
+        "coverage": coverage.summary(coverage.tally_records(checks), feasible),
         "deviations": {**deviation_summary(checks), "fixed": list(fixed_deviations)},
         "infrastructure_errors": list(infrastructure_errors),
         "certification_refused": facts.get("certification_refused"),

@@ -23,8 +23,9 @@ def _bundle(
     profile: str = "certification",
     partial: bool = False,
     declared: str | None = None,
+    feasible: tuple[str, ...] | None = None,
 ) -> Path:
-    run_dir = make_run(tmp_path, profile=profile, rows=AGREEING)
+    run_dir = make_run(tmp_path, profile=profile, rows=AGREEING, feasible=feasible)
     described = {"vendor": "V", "product": "P", "druid_version": "27.0.0"}
     if declared:
         described["declared_druid_version"] = declared
@@ -102,6 +103,22 @@ def test_verify_rejects_other_profiles_partial_runs_and_new_deviations(tmp_path:
     summary |= {"checks": {"new-deviation": 1}, "deviations": {"new_cells": ["c"]}}
     found = certification.run_problems({**summary, "exit_status": 1}, {})
     assert "2 test(s) skipped" in found and "1 new deviation(s): c" in found
+
+
+def test_verify_rejects_a_run_that_left_a_feasible_cell_unchecked(tmp_path: Path) -> None:
+    feasible = ("submit x SELECT_DATASOURCE x forbidden", "cancel x insert x allowed")
+    _, problems = certification.check(bundle.read(_bundle(tmp_path, feasible=feasible))[0])
+    assert "1 of 2 feasible cells never checked: cancel x insert x allowed" in problems
+
+
+def test_verify_counts_coverage_from_the_history_not_the_summary(tmp_path: Path) -> None:
+    """A summary without coverage (older suites) is judged against this suite's cells."""
+    files = bundle.read(_bundle(tmp_path))[0]
+    stored = json.loads(files[certification.SUMMARY])
+    del stored["coverage"]
+    files = {**files, certification.SUMMARY: json.dumps(stored).encode()}
+    problems = certification.coverage_problems(files, stored)
+    assert len(problems) == 1 and "of 98 feasible cells never checked" in problems[0]
 
 
 def test_verify_of_something_else_is_bad_input(tmp_path: Path) -> None:
