@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.checks import Check
+from conformance.heartbeat import Heartbeat
 from reports.history import History
 
 
@@ -29,6 +30,7 @@ class Run:
     fixed_deviations: list[str] = field(default_factory=list)
     operations: int = 0
     operation_seconds: float = 0.0
+    heartbeat: Heartbeat = field(default_factory=Heartbeat)
 
     @classmethod
     def create(cls, reports_root: Path) -> Run:
@@ -47,6 +49,7 @@ class Run:
     def record_check(self, check: Check) -> None:
         self.checks.append(check)
         self.history.record_check({**check.to_json(), "exchange_seq": check.exchange.seq})
+        self.heartbeat.checked(check.outcome.value)
 
     def time_operations(self, count: int, seconds: float) -> None:
         """Checked operations and the wall time they took, for the throughput figure."""

@@ -42,6 +42,7 @@ class RunReports:
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         self._first_check[nodeid] = len(self.run.checks)
+        self.run.heartbeat.start(nodeid)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
