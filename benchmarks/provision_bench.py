@@ -4,9 +4,11 @@ Provisioning dominates a conformance run: in a ci run on Druid 27.0.0 about 3,20
 are basic-security writes (create user, password, role, permissions, assignment, deletes), more
 than half the run's time. This prints the median and 90th percentile of each kind of call over N
 throw-away users (each made and removed as a scenario does), and the time per provisioned user.
+``--workers N`` provisions N users at a time (one client each), to see whether the Coordinator
+serialises basic-security writes or concurrent provisioning would shorten a run.
 
     set -a; . ~/.cache/druid-conformance/dev-cluster.env; set +a
-    python benchmarks/provision_bench.py --druid-url "$DRUID_URL" [--users 30]
+    python benchmarks/provision_bench.py --druid-url "$DRUID_URL" [--users 30] [--workers 1]
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import argparse
 import secrets
 import statistics
 import sys
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,16 +35,34 @@ from fixtures.provision import Grant, SecurityAdmin
 GRANTS = [Grant("DATASOURCE", "wiki.*", "READ"), Grant("EXTERNAL", "EXTERNAL", "READ")]
 
 
+def _provision_one(
+    security: SecurityAdmin, name: str, timed: Callable[[str], AbstractContextManager[None]]
+) -> None:
+    """Make, grant and remove one user as a scenario does."""
+    user = Credentials(name, secrets.token_urlsafe(12))
+    role = f"{user.user}_role"
+    with timed("create user + password"):
+        security.create_user(user)
+    with timed("create role + permissions"):
+        security.create_role(role, GRANTS)
+    with timed("assign role"):
+        security.assign(user.user, role)
+    with timed("delete role"):
+        security.delete_role(role)
+    with timed("delete user"):
+        security.delete_user(user.user)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--druid-url", required=True)
     parser.add_argument("--druid-coordinator-url")
     parser.add_argument("--users", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=1, help="users provisioned at a time")
     args = parser.parse_args()
     cluster = connect_external_cluster(
         args.druid_url, args.druid_coordinator_url, admin_from_environment()
     )
-    security = SecurityAdmin(DruidClient(cluster.coordinator_url, cluster.admin))
     times: dict[str, list[float]] = defaultdict(list)
 
     @contextmanager
@@ -50,26 +72,23 @@ def main() -> int:
         times[name].append(time.perf_counter() - started)
 
     tag = secrets.token_hex(3)
+    local = threading.local()  # one client per worker thread
+
+    def one(n: int) -> None:
+        if not hasattr(local, "security"):
+            local.security = SecurityAdmin(DruidClient(cluster.coordinator_url, cluster.admin))
+        _provision_one(local.security, f"bench_{tag}_{n}", timed)
+
     started = time.perf_counter()
-    for number in range(args.users):
-        user = Credentials(f"bench_{tag}_{number}", secrets.token_urlsafe(12))
-        role = f"{user.user}_role"
-        with timed("create user + password"):
-            security.create_user(user)
-        with timed("create role + permissions"):
-            security.create_role(role, GRANTS)
-        with timed("assign role"):
-            security.assign(user.user, role)
-        with timed("delete role"):
-            security.delete_role(role)
-        with timed("delete user"):
-            security.delete_user(user.user)
+    with ThreadPoolExecutor(args.workers) as pool:
+        for future in [pool.submit(one, n) for n in range(args.users)]:
+            future.result()
     total = time.perf_counter() - started
-    print(f"{args.users} users made and removed against {args.druid_url}")
+    print(f"{args.users} users made and removed against {args.druid_url}, {args.workers} at a time")
     for name, values in times.items():
         p90 = sorted(values)[int(len(values) * 0.9)]
         print(f"  {name:28s} median {statistics.median(values):.3f} s, p90 {p90:.3f} s")
-    print(f"per user (made, granted, removed): {total / args.users:.3f} s")
+    print(f"per user (made, granted, removed): {total / args.users:.3f} s of wall time")
     return 0
 
 
