@@ -5,7 +5,9 @@ are basic-security writes (create user, password, role, permissions, assignment,
 than half the run's time. This prints the median and 90th percentile of each kind of call over N
 throw-away users (each made and removed as a scenario does), and the time per provisioned user.
 ``--workers N`` provisions N users at a time (one client each), to see whether the Coordinator
-serialises basic-security writes or concurrent provisioning would shorten a run.
+serialises basic-security writes or concurrent provisioning would shorten a run. Never point it
+at a cluster a run is using: on Druid 27 concurrent writes lose other clients' writes too (a
+certification run beside a ``--workers 4`` bench lost three of its roles and failed).
 
     set -a; . ~/.cache/druid-conformance/dev-cluster.env; set +a
     python benchmarks/provision_bench.py --druid-url "$DRUID_URL" [--users 30] [--workers 1]
