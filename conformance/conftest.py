@@ -20,7 +20,12 @@ import pytest
 
 from conformance import cluster_settings, hypothesis_profiles
 from conformance.command_cluster import admin_from_environment
-from conformance.errors import BadInputError, ExitCode, InfrastructureError, SetupError
+from conformance.errors import (
+    BadInputError,
+    ExitCode,
+    SetupError,
+    infrastructure_error_in,
+)
 from conformance.profiles import (
     DEFAULT_PROFILE,
     PROFILES,
@@ -189,11 +194,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """An infrastructure problem inside a check is an ERROR of the run, never a verdict."""
     report = yield
-    if call.excinfo is not None and call.excinfo.errisinstance(InfrastructureError):
+    problem = infrastructure_error_in(call.excinfo.value) if call.excinfo is not None else None
+    if problem is not None:
         report.infrastructure = True
         run = item.config.stash.get(RUN_KEY, None)
         if run is not None:
-            run.infrastructure_errors.append(f"{item.nodeid}: {call.excinfo.value}")
+            run.infrastructure_errors.append(f"{item.nodeid}: {problem}")
     return report
 
 

@@ -60,3 +60,23 @@ class InfrastructureError(SetupError):
     """Timeout, refused connection, 5xx or a dead cluster: an ERROR, never a verdict."""
 
     code = ExitCode.INFRASTRUCTURE
+
+
+def infrastructure_error_in(error: BaseException) -> InfrastructureError | None:
+    """The infrastructure problem behind a test's failure, if any. Hypothesis wraps an error that
+    happened once and not when it tried again in a FlakyFailure group, and an error raised while
+    handling another chains it: either way the run met an infrastructure problem, and that makes
+    the test an ERROR, not a verdict."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, InfrastructureError):
+            return current
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return None
