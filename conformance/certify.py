@@ -25,10 +25,14 @@ from hypothesis import settings
 import conformance
 from conformance import hypothesis_profiles
 from conformance.errors import ExitCode, SetupError
+from fixtures.progress import say
 from reports import bundle, certification, product, records
 from reports.summary import suite_version
 
 SUITE_DIR = Path(conformance.__file__).parent
+# After Ctrl-C, how long pytest may take to remove its users, roles and the cluster it started,
+# and to write the run's reports, before it is stopped.
+INTERRUPT_GRACE = 180.0
 
 
 def _names_a_path(pytest_args: list[str]) -> bool:
@@ -95,6 +99,26 @@ def run_files(run_dir: Path) -> dict[str, bytes]:
     }
 
 
+def run_pytest(command: list[str], grace: float = INTERRUPT_GRACE) -> int:
+    """Run pytest and return its exit status. On Ctrl-C (which the terminal sends to pytest as
+    well) wait for pytest to tear down and write its reports instead of killing it, as
+    ``subprocess.run`` would: a killed run leaves its users, roles and container behind."""
+    process = subprocess.Popen(command)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        say(
+            f"interrupted: waiting up to {grace:.0f} s for pytest to clean up and write its reports"
+        )
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            say("pytest did not finish cleaning up in time: stopping it")
+            process.kill()
+            process.wait()
+        raise
+
+
 def handle(args: argparse.Namespace) -> int:
     described = product.read(Path(args.product))
     reports_dir = Path(args.reports_dir)
@@ -102,7 +126,7 @@ def handle(args: argparse.Namespace) -> int:
     before = {p.name for p in reports_dir.iterdir()}
     command = pytest_command(args, reports_dir)
     print("certify: " + " ".join(["pytest", *command[3:]]), flush=True)
-    rc = subprocess.run(command, check=False).returncode
+    rc = run_pytest(command)
     run_dir = _new_run(reports_dir, before)
     summary = records.load(run_dir).summary
     declared = described.get("druid_version")

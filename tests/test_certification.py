@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 import tarfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from conformance.certify import run_files
+from conformance.certify import run_files, run_pytest
 from conformance.cli import main
 from conformance.errors import BadInputError
 from reports import bundle, certification, product
@@ -146,3 +152,47 @@ def test_certify_keeps_the_suite_as_the_path_unless_arguments_name_one(tmp_path:
     assert command("-k", "test_cell")[:3] == [str(SUITE_DIR), "-k", "test_cell"]
     named = str(SUITE_DIR / "test_basics.py") + "::test_no_credentials_is_401"
     assert command(named)[0] == named
+
+
+_CHILD = """
+import signal, sys, time
+from pathlib import Path
+def cleanup(signum, frame):
+    time.sleep(0.3)  # the teardown a real run does: users, roles, the container
+    Path(sys.argv[1]).write_text("cleaned up")
+    sys.exit(2)
+signal.signal(signal.SIGINT, cleanup)
+Path(sys.argv[1] + ".ready").write_text("")
+time.sleep(30)
+"""
+
+
+def _interrupt_both_when_ready(marker: Path, child_pid: list[int], grace: float) -> None:
+    """What a Ctrl-C in a terminal does: SIGINT to the child and to the waiting parent."""
+    ready = Path(f"{marker}.ready")
+    deadline = time.monotonic() + 20
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(child_pid[0], signal.SIGINT)
+    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+
+def test_certify_lets_pytest_clean_up_after_ctrl_c(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "child"
+    started: list[int] = []
+    real_popen = subprocess.Popen
+
+    def popen(command: list[str]) -> subprocess.Popen[bytes]:
+        process = real_popen(command)
+        started.append(process.pid)
+        threading.Thread(
+            target=_interrupt_both_when_ready, args=(marker, started, 5.0), daemon=True
+        ).start()
+        return process
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    with pytest.raises(KeyboardInterrupt):
+        run_pytest([sys.executable, "-c", _CHILD, str(marker)], grace=10.0)
+    assert marker.read_text() == "cleaned up"  # not killed before its teardown
