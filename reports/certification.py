@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance.errors import BadInputError
-from reports import bundle, coverage, product
+from reports import bundle, coverage, product, records
 from strategies.steering import feasible_cells
 
 PRODUCT = "PRODUCT.yaml"
@@ -65,17 +65,7 @@ def recorded_checks(files: Mapping[str, bytes]) -> list[dict[str, Any]]:
     """The check lines of the bundle's history."""
     if HISTORY not in files:
         raise BadInputError(f"the bundle has no {HISTORY}")
-    checks = []
-    for number, line in enumerate(files[HISTORY].decode(errors="replace").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise BadInputError(f"{HISTORY}:{number}: not JSON ({error})") from None
-        if isinstance(entry, dict) and entry.get("type") == "check":
-            checks.append(entry)
-    return checks
+    return records.parse_history(files[HISTORY].decode(errors="replace"), HISTORY)[1]
 
 
 def coverage_of(files: Mapping[str, bytes], summary: Mapping[str, Any]) -> tuple[int, list[str]]:

@@ -52,20 +52,28 @@ def load(run_dir: Path) -> RecordedRun:
     history = run_dir / HISTORY
     if not history.is_file():
         raise BadInputError(f"{run_dir}: not a run directory (no {HISTORY})")
+    exchanges, checks = parse_history(history.read_text(encoding="utf-8"), str(history))
+    return RecordedRun(run_dir, exchanges, checks, _summary(run_dir))
+
+
+def parse_history(text: str, where: str) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
+    """(exchanges by seq, check lines in order) of a history.jsonl's text."""
     exchanges: dict[int, dict[str, Any]] = {}
     checks: list[dict[str, Any]] = []
-    for number, line in enumerate(history.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             entry = json.loads(line)
         except json.JSONDecodeError as error:
-            raise BadInputError(f"{history}:{number}: not JSON ({error})") from None
+            raise BadInputError(f"{where}:{number}: not JSON ({error})") from None
+        if not isinstance(entry, dict):
+            raise BadInputError(f"{where}:{number}: not a JSON object")
         if entry.get("type") == "exchange":
             exchanges[int(entry["seq"])] = entry
         elif entry.get("type") == "check":
             checks.append(entry)
-    return RecordedRun(run_dir, exchanges, checks, _summary(run_dir))
+    return exchanges, checks
 
 
 def _summary(run_dir: Path) -> dict[str, Any]:
