@@ -157,6 +157,9 @@ def _route_progress_to_terminal(config: pytest.Config) -> None:
     def sink(line: str) -> None:
         with capture.global_and_fixture_disabled():
             terminal.write_line(line)
+            # pytest flushes after each test; a CI log (not a terminal) would get a progress
+            # line only when the test it reports on has ended
+            terminal.flush()
 
     set_sink(sink)
 
