@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -104,12 +105,12 @@ def run_pytest(command: list[str], grace: float = INTERRUPT_GRACE) -> int:
     well) wait for pytest to tear down and write its reports instead of killing it, as
     ``subprocess.run`` would: a killed run leaves its users, roles and container behind."""
     process = subprocess.Popen(command)
+    # SIGTERM (a CI job cancelled) as Ctrl-C; pytest, in the same process group, does the same
+    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
         return process.wait()
     except KeyboardInterrupt:
-        say(
-            f"interrupted: waiting up to {grace:.0f} s for pytest to clean up and write its reports"
-        )
+        say(f"interrupted, no bundle: waiting up to {grace:.0f} s for pytest to clean up")
         try:
             process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
@@ -117,6 +118,12 @@ def run_pytest(command: list[str], grace: float = INTERRUPT_GRACE) -> int:
             process.kill()
             process.wait()
         raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def handle(args: argparse.Namespace) -> int:

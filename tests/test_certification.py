@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance import certify
 from conformance.certify import run_files, run_pytest
 from conformance.cli import main
 from conformance.errors import BadInputError
@@ -162,23 +163,26 @@ def cleanup(signum, frame):
     Path(sys.argv[1]).write_text("cleaned up")
     sys.exit(2)
 signal.signal(signal.SIGINT, cleanup)
+signal.signal(signal.SIGTERM, cleanup)
 Path(sys.argv[1] + ".ready").write_text("")
 time.sleep(30)
 """
 
 
-def _interrupt_both_when_ready(marker: Path, child_pid: list[int], grace: float) -> None:
-    """What a Ctrl-C in a terminal does: SIGINT to the child and to the waiting parent."""
+def _interrupt_both_when_ready(marker: Path, child_pid: list[int], signum: int) -> None:
+    """What a Ctrl-C in a terminal (SIGINT) or a cancelled CI job (SIGTERM) does: the signal to
+    the child and to the waiting parent."""
     ready = Path(f"{marker}.ready")
     deadline = time.monotonic() + 20
     while not ready.exists() and time.monotonic() < deadline:
         time.sleep(0.01)
-    os.kill(child_pid[0], signal.SIGINT)
-    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+    os.kill(child_pid[0], signum)
+    signal.pthread_kill(threading.main_thread().ident or 0, signum)
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_certify_lets_pytest_clean_up_after_ctrl_c(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    signum: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     marker = tmp_path / "child"
     started: list[int] = []
@@ -188,7 +192,7 @@ def test_certify_lets_pytest_clean_up_after_ctrl_c(
         process = real_popen(command)
         started.append(process.pid)
         threading.Thread(
-            target=_interrupt_both_when_ready, args=(marker, started, 5.0), daemon=True
+            target=_interrupt_both_when_ready, args=(marker, started, signum), daemon=True
         ).start()
         return process
 
@@ -196,3 +200,4 @@ def test_certify_lets_pytest_clean_up_after_ctrl_c(
     with pytest.raises(KeyboardInterrupt):
         run_pytest([sys.executable, "-c", _CHILD, str(marker)], grace=10.0)
     assert marker.read_text() == "cleaned up"  # not killed before its teardown
+    assert signal.getsignal(signal.SIGTERM) is not certify._terminate_as_interrupt
