@@ -123,7 +123,12 @@ def machine(runner: ScenarioRunner, judge: Judge, run: Run) -> type[RuleBasedSta
 
         @rule(user=users, role=roles)
         def assign(self, user: str, role: str) -> None:
-            if self._alive(user) and role in self.model_roles:
+            # Druid refuses a role the user already has (400), which says nothing about MSQ
+            if (
+                self._alive(user)
+                and role in self.model_roles
+                and role not in self.model_users[user].roles
+            ):
                 runner.security.assign(user, role)
                 self.model_users[user].roles.add(role)
                 self.dirty = True
