@@ -5,7 +5,13 @@ pytest owns exit codes 0-5, so the suite's own start at 10. Every code is listed
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from enum import IntEnum
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class ExitCode(IntEnum):
@@ -80,3 +86,23 @@ def infrastructure_error_in(error: BaseException) -> InfrastructureError | None:
             pending.extend(current.exceptions)
         pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
     return None
+
+
+class InfrastructureAbort(BaseException):
+    """An InfrastructureError carried out of a Hypothesis example. Hypothesis shrinks a failing
+    Exception for minutes; a BaseException stops the test at once, and a dead cluster or a
+    refused connection has no minimal example to find. The InfrastructureError is its cause, so
+    the test is still reported as an ERROR (``infrastructure_error_in``)."""
+
+
+def aborts_on_infrastructure(function: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a Hypothesis test body or state-machine rule with it."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except InfrastructureError as error:
+            raise InfrastructureAbort(str(error)) from error
+
+    return wrapper

@@ -18,6 +18,7 @@ from hypothesis.strategies import SearchStrategy
 
 from conformance import cluster_settings
 from conformance.checks import Check, assert_conforms
+from conformance.errors import aborts_on_infrastructure
 from conformance.hypothesis_profiles import examples_per_cell
 from conformance.profiles import get_profile
 from conformance.run import Run
@@ -76,6 +77,7 @@ def test_cell(
 ) -> None:
     @settings(max_examples=examples_per_cell(run.facts.get("hypothesis_profile", "ci")))
     @given(_scenarios_for(judge, namer, cells=[cell]))
+    @aborts_on_infrastructure
     def conforms(scenario: Scenario) -> None:
         _checked(run_steered(scenario_runner, scenario, TASK_API), request, run)
 
@@ -92,6 +94,7 @@ def test_free_scenarios(
     """Any cell, several roles per user, bystanders: the combinations the cells do not fix."""
 
     @given(_scenarios_for(judge, namer, bystanders=2))
+    @aborts_on_infrastructure
     def conforms(scenario: Scenario) -> None:
         _checked(run_steered(scenario_runner, scenario, TASK_API), request, run)
 
@@ -114,6 +117,7 @@ def test_statements_api(
     steer = Operation.STATUS if operation == "results" else Operation(operation)
 
     @given(_scenarios_for(judge, namer, operations=[steer]))
+    @aborts_on_infrastructure
     def conforms(scenario: Scenario) -> None:
         checks = run_steered(scenario_runner, scenario, STATEMENTS_API, operation)
         _checked(checks, request, run)

@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 )
 
 from conformance.checks import assert_conforms
+from conformance.errors import aborts_on_infrastructure
 from conformance.permissions import Permission
 from conformance.run import Run
 from conformance.scenario import Judge, ScenarioRunner
@@ -87,6 +88,7 @@ def machine(runner: ScenarioRunner, judge: Judge, run: Run) -> type[RuleBasedSta
 
         # -- changes to the world ------------------------------------------------------------
         @initialize(target=users, data=st.data())
+        @aborts_on_infrastructure
         def first_user(self, data: st.DataObject) -> str:
             """A user holding a broad role from the start, so that submits can succeed."""
             user = self._new_user()
@@ -95,23 +97,28 @@ def machine(runner: ScenarioRunner, judge: Judge, run: Run) -> type[RuleBasedSta
             return user
 
         @initialize(target=roles, data=st.data())
+        @aborts_on_infrastructure
         def first_role(self, data: st.DataObject) -> str:
             return self._new_role(tuple(data.draw(st.lists(self._broad(), min_size=2))))
 
         @rule(target=users)
+        @aborts_on_infrastructure
         def create_user(self) -> str:
             return self._new_user()
 
         @rule(target=roles, data=st.data())
+        @aborts_on_infrastructure
         def create_role(self, data: st.DataObject) -> str:
             return self._new_role(tuple(data.draw(st.lists(self._grants(), max_size=4))))
 
         @rule(target=roles, data=st.data())
+        @aborts_on_infrastructure
         def create_broad_role(self, data: st.DataObject) -> str:
             """Whole types at once (``.*``), so that some submits are allowed."""
             return self._new_role(tuple(data.draw(st.lists(self._broad(), min_size=1))))
 
         @rule(role=roles, data=st.data())
+        @aborts_on_infrastructure
         def set_permissions(self, role: str, data: st.DataObject) -> None:
             """Grant and revoke at once: the whole list is replaced."""
             if role not in self.model_roles:
@@ -122,6 +129,7 @@ def machine(runner: ScenarioRunner, judge: Judge, run: Run) -> type[RuleBasedSta
             self.dirty = True
 
         @rule(user=users, role=roles)
+        @aborts_on_infrastructure
         def assign(self, user: str, role: str) -> None:
             # Druid refuses a role the user already has (400), which says nothing about MSQ
             if (
@@ -134,6 +142,7 @@ def machine(runner: ScenarioRunner, judge: Judge, run: Run) -> type[RuleBasedSta
                 self.dirty = True
 
         @rule(user=users, role=roles)
+        @aborts_on_infrastructure
         def unassign(self, user: str, role: str) -> None:
             if self._alive(user) and role in self.model_users[user].roles:
                 runner.security.unassign(user, role)
@@ -141,6 +150,7 @@ def machine(runner: ScenarioRunner, judge: Judge, run: Run) -> type[RuleBasedSta
                 self.dirty = True
 
         @rule(role=consumes(roles))
+        @aborts_on_infrastructure
         def delete_role(self, role: str) -> None:
             if role in self.model_roles:
                 runner.security.delete_role(role)
@@ -150,6 +160,7 @@ def machine(runner: ScenarioRunner, judge: Judge, run: Run) -> type[RuleBasedSta
                 self.dirty = True
 
         @rule(user=users)
+        @aborts_on_infrastructure
         def delete_user(self, user: str) -> None:
             if self._alive(user):
                 runner.security.delete_user(user)
@@ -159,6 +170,7 @@ def machine(runner: ScenarioRunner, judge: Judge, run: Run) -> type[RuleBasedSta
 
         # -- requests, each judged by the oracle -----------------------------------------------
         @rule(target=submitted, user=users, data=st.data())
+        @aborts_on_infrastructure
         def submit(self, user: str, data: st.DataObject) -> Any:
             query = data.draw(queries(self.query_namer))
             self._sync()
@@ -171,17 +183,20 @@ def machine(runner: ScenarioRunner, judge: Judge, run: Run) -> type[RuleBasedSta
             return multiple()
 
         @rule(task=submitted, user=users)
+        @aborts_on_infrastructure
         def status(self, task: Submitted, user: str) -> None:
             self._sync()
             answer = runner.router.as_user(self._credentials(user)).task_status(task.query_id)
             self._judge("status", task.query, user, task.submitter, answer)
 
         @rule(task=submitted, user=users)
+        @aborts_on_infrastructure
         def cancel(self, task: Submitted, user: str) -> None:
             self._sync()
             answer = runner.router.as_user(self._credentials(user)).cancel_task(task.query_id)
             self._judge("cancel", task.query, user, task.submitter, answer)
 
+        @aborts_on_infrastructure
         def teardown(self) -> None:
             for task in self.tasks:
                 runner.admin.cancel_task(task)

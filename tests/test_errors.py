@@ -6,8 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from conformance.errors import InfrastructureError, infrastructure_error_in
+from conformance.errors import (
+    InfrastructureAbort,
+    InfrastructureError,
+    aborts_on_infrastructure,
+    infrastructure_error_in,
+)
 
 
 def _raised(function: object) -> BaseException:
@@ -47,3 +53,53 @@ def test_a_plain_failure_is_a_verdict() -> None:
         raise AssertionError("new deviation")
 
     assert infrastructure_error_in(_raised(fails)) is None
+
+
+def test_an_aborting_example_is_not_shrunk_and_stays_an_infrastructure_error() -> None:
+    calls: list[list[int]] = []
+
+    @settings(max_examples=50, database=None)
+    @given(st.lists(st.integers()))
+    @aborts_on_infrastructure
+    def body(xs: list[int]) -> None:
+        calls.append(xs)
+        if len(xs) > 2:
+            raise InfrastructureError("connection refused")
+
+    error = _raised(body)
+    assert isinstance(error, InfrastructureAbort)
+    assert len(calls[-1]) > 2
+    assert not any(len(c) > 2 for c in calls[:-1])  # it stopped at the first: no shrinking
+    assert str(infrastructure_error_in(error)) == "connection refused"
+
+
+class _Machine(RuleBasedStateMachine):
+    """Rules wrapped as the suite's are: Hypothesis must still see their arguments."""
+
+    values = Bundle("values")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = 0
+
+    @rule(target=values, n=st.integers(0, 9))
+    @aborts_on_infrastructure
+    def make(self, n: int) -> int:
+        return n
+
+    @rule(n=values)
+    @aborts_on_infrastructure
+    def use(self, n: int) -> None:
+        self.seen += 1
+        if self.seen > 3:
+            raise InfrastructureError("cluster died")
+
+
+def test_a_wrapped_state_machine_rule_aborts_the_machine() -> None:
+    error = _raised(
+        lambda: run_state_machine_as_test(
+            _Machine, settings=settings(max_examples=20, database=None)
+        )
+    )
+    assert isinstance(error, InfrastructureAbort)
+    assert str(infrastructure_error_in(error)) == "cluster died"
