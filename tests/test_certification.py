@@ -197,7 +197,13 @@ def test_certify_lets_pytest_clean_up_after_ctrl_c(
         return process
 
     monkeypatch.setattr(subprocess, "Popen", popen)
-    with pytest.raises(KeyboardInterrupt):
-        run_pytest([sys.executable, "-c", _CHILD, str(marker)], grace=10.0)
+    # Python's own Ctrl-C handler, as in a terminal: a shell that starts the tests in the
+    # background (nohup ... &) leaves SIGINT ignored, and then no KeyboardInterrupt is raised
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_pytest([sys.executable, "-c", _CHILD, str(marker)], grace=10.0)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert marker.read_text() == "cleaned up"  # not killed before its teardown
     assert signal.getsignal(signal.SIGTERM) is not certify._terminate_as_interrupt
