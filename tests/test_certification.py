@@ -207,3 +207,36 @@ def test_certify_lets_pytest_clean_up_after_ctrl_c(
         signal.signal(signal.SIGINT, previous)
     assert marker.read_text() == "cleaned up"  # not killed before its teardown
     assert signal.getsignal(signal.SIGTERM) is not certify._terminate_as_interrupt
+
+
+def test_certify_judges_the_bundle_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """certify's verdict is verify's, on the written file (manifest included)."""
+    reports = tmp_path / "reports"
+    product_file = tmp_path / "product.yaml"
+    product_file.write_text("vendor: V\nproduct: P\n")
+
+    def fake_pytest(command: list[str], grace: float = 0.0) -> int:
+        make_run(reports, profile="certification", rows=AGREEING)
+        return 0
+
+    monkeypatch.setattr(certify, "run_pytest", fake_pytest)
+    out = tmp_path / "bundle.tar.gz"
+    code = main(
+        [
+            "certify",
+            "--product",
+            str(product_file),
+            "--reports-dir",
+            str(reports),
+            "-o",
+            str(out),
+            "--druid-url",
+            "http://127.0.0.1:1",
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert "does not certify" not in printed, printed
+    assert code == 0
+    assert main(["verify", str(out)]) == 0
