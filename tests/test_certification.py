@@ -124,7 +124,7 @@ def test_verify_counts_coverage_from_the_history_not_the_summary(tmp_path: Path)
     stored = json.loads(files[certification.SUMMARY])
     del stored["coverage"]
     files = {**files, certification.SUMMARY: json.dumps(stored).encode()}
-    problems = certification.coverage_problems(files, stored)
+    problems = certification.coverage_problems(*certification.coverage_of(files, stored))
     assert len(problems) == 1 and "of 98 feasible cells never checked" in problems[0]
 
 
