@@ -51,7 +51,6 @@ from fixtures.releases import default_version, release
 from fixtures.seed import create_seeds
 from reports import coverage
 from reports import plugin as report_plugin
-from strategies.steering import feasible_cells
 
 RUN_KEY = pytest.StashKey[Run]()
 hypothesis_profiles.register()
@@ -251,7 +250,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         for deviation, count in sorted(known.items()):
             terminalreporter.write_line(f"known deviation {deviation}: seen {count} time(s)")
     if run.checks:
-        feasible = [str(cell) for cell in feasible_cells(settings=cluster_settings.of(config))]
+        feasible = report_plugin.feasible_cell_names(config)
         terminalreporter.write_line(coverage.write(run.dir / "coverage.txt", run.checks, feasible))
     if run.operation_seconds:
         rate = run.operations / run.operation_seconds

@@ -92,6 +92,11 @@ def _test_counts(stats: dict[str, list[Any]]) -> dict[str, int]:
     return {outcome: len(stats.get(outcome, [])) for outcome in summary.TEST_OUTCOMES}
 
 
+def feasible_cell_names(config: pytest.Config) -> list[str]:
+    """The task-API cells this run can hit: its ``--druid-setting``s decide which exist."""
+    return [str(cell) for cell in feasible_cells(settings=cluster_settings.of(config))]
+
+
 def write_reports(
     run: Run, stats: dict[str, list[Any]], exit_status: int, config: pytest.Config
 ) -> list[Path]:
@@ -99,7 +104,7 @@ def write_reports(
     run.dir.mkdir(parents=True, exist_ok=True)
     recorded = records.load(run.dir) if run.history.path.exists() else None
     checks = recorded.checks if recorded is not None else []
-    feasible = [str(cell) for cell in feasible_cells(settings=cluster_settings.of(config))]
+    feasible = feasible_cell_names(config)
     document = summary.build(
         run.id,
         run.facts,
