@@ -149,7 +149,7 @@ def handle(args: argparse.Namespace) -> int:
     }
     out = Path(args.output or f"certification-{run_dir.name}.tar.gz")
     bundle.write(out, files)
-    written, _ = bundle.read(out)  # judged as verify will judge it: the file, manifest included
+    written = bundle.read(out)  # judged as verify will judge it: the file, manifest included
     _, problems = certification.check(written)
     print(f"certify: bundle {out} ({len(written)} files)")
     for problem in problems:

@@ -17,7 +17,7 @@ from reports import bundle, certification
 
 def handle(args: argparse.Namespace) -> int:
     path = Path(args.bundle)
-    files, _ = bundle.read(path)
+    files = bundle.read(path)
     facts, problems = certification.check(files)
     if problems:
         print(f"REJECTED {path}:")

@@ -1,8 +1,8 @@
 """Certification bundles: a tar.gz of named files and a manifest of their SHA-256 sums.
 
 The manifest (``MANIFEST.sha256``, in ``sha256sum`` format, so ``sha256sum -c`` also checks an
-unpacked bundle) is what makes a bundle tamper-evident: :func:`read` refuses a bundle in which
-any file differs from its sum, is missing, or is not listed.
+unpacked bundle) is what makes a bundle tamper-evident: :func:`problems` names every file that
+differs from its sum, is missing, or is not listed.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def write(path: Path, files: Mapping[str, bytes]) -> Path:
     return path
 
 
-def _members(path: Path) -> dict[str, bytes]:
+def read(path: Path) -> dict[str, bytes]:
+    """The files of a bundle, name -> content; judging them is :func:`problems`' job."""
     try:
         with tarfile.open(path, "r:gz") as tar:
             files: dict[str, bytes] = {}
@@ -68,9 +69,3 @@ def problems(files: Mapping[str, bytes]) -> list[str]:
         elif sha256(files[name]) != digest:
             found.append(f"{name}: SHA-256 differs from the manifest")
     return found
-
-
-def read(path: Path) -> tuple[dict[str, bytes], list[str]]:
-    """(the files, manifest problems)."""
-    files = _members(path)
-    return files, problems(files)

@@ -102,9 +102,9 @@ def test_verify_rejects_a_changed_file(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_verify_rejects_other_profiles_partial_runs_and_new_deviations(tmp_path: Path) -> None:
-    _, problems = certification.check(bundle.read(_bundle(tmp_path / "a", profile="ci"))[0])
+    _, problems = certification.check(bundle.read(_bundle(tmp_path / "a", profile="ci")))
     assert any("not 'certification'" in p for p in problems)
-    _, problems = certification.check(bundle.read(_bundle(tmp_path / "b", partial=True))[0])
+    _, problems = certification.check(bundle.read(_bundle(tmp_path / "b", partial=True)))
     assert any("only part of the suite" in p for p in problems)
     summary = {"hypothesis_profile": "certification", "tests": {"passed": 1, "skipped": 2}}
     summary |= {"checks": {"new-deviation": 1}, "deviations": {"new_cells": ["c"]}}
@@ -114,13 +114,13 @@ def test_verify_rejects_other_profiles_partial_runs_and_new_deviations(tmp_path:
 
 def test_verify_rejects_a_run_that_left_a_feasible_cell_unchecked(tmp_path: Path) -> None:
     feasible = ("submit x SELECT_DATASOURCE x forbidden", "cancel x insert x allowed")
-    _, problems = certification.check(bundle.read(_bundle(tmp_path, feasible=feasible))[0])
+    _, problems = certification.check(bundle.read(_bundle(tmp_path, feasible=feasible)))
     assert "1 of 2 feasible cells never checked: cancel x insert x allowed" in problems
 
 
 def test_verify_counts_coverage_from_the_history_not_the_summary(tmp_path: Path) -> None:
     """A summary without coverage (older suites) is judged against this suite's cells."""
-    files = bundle.read(_bundle(tmp_path))[0]
+    files = bundle.read(_bundle(tmp_path))
     stored = json.loads(files[certification.SUMMARY])
     del stored["coverage"]
     files = {**files, certification.SUMMARY: json.dumps(stored).encode()}
@@ -135,7 +135,7 @@ def test_verify_of_something_else_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_verify_rejects_a_product_file_declaring_another_druid_version(tmp_path: Path) -> None:
-    _, problems = certification.check(bundle.read(_bundle(tmp_path, declared="30.0.0"))[0])
+    _, problems = certification.check(bundle.read(_bundle(tmp_path, declared="30.0.0")))
     assert any("declared Druid 30.0.0, but the cluster reported 27.0.0" in p for p in problems)
 
 
