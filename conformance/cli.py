@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from conformance.errors import ExitCode, SetupError
+from fixtures.secrets import SECRETS
 
 # module path -> what it adds; order is the order shown in --help
 SUBCOMMAND_MODULES: tuple[str, ...] = (
@@ -52,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except SetupError as exc:
-        print(f"druid-conformance: error: {exc}", file=sys.stderr)
+        print(SECRETS.scrub(f"druid-conformance: error: {exc}"), file=sys.stderr)
         return int(exc.code)
     except KeyboardInterrupt:
         print("druid-conformance: interrupted", file=sys.stderr)

@@ -42,7 +42,7 @@ def admin_from_environment() -> Credentials:
     password = os.environ.get("DRUID_ADMIN_PASSWORD")
     if not password:
         raise BadInputError("--druid-url needs the admin password in DRUID_ADMIN_PASSWORD")
-    return Credentials(os.environ.get("DRUID_ADMIN_USER", "admin"), password)
+    return Credentials(os.environ.get("DRUID_ADMIN_USER", "admin"), password).secret()
 
 
 @contextmanager

@@ -48,6 +48,7 @@ from fixtures.image import build_image, pull_or_find
 from fixtures.progress import say, set_sink
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
 from fixtures.releases import default_version, release
+from fixtures.secrets import SECRETS
 from fixtures.seed import create_seeds
 from reports import coverage
 from reports import plugin as report_plugin
@@ -118,7 +119,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _fail_setup(exc: SetupError) -> None:
-    pytest.exit(f"druid-conformance: {exc}", returncode=int(exc.code))
+    pytest.exit(SECRETS.scrub(f"druid-conformance: {exc}"), returncode=int(exc.code))
 
 
 def _check_options(config: pytest.Config) -> None:

@@ -63,29 +63,50 @@ class BadInputError(SetupError):
 
 
 class InfrastructureError(SetupError):
-    """Timeout, refused connection, 5xx or a dead cluster: an ERROR, never a verdict."""
+    """Timeout, refused connection, 5xx or a dead cluster: an ERROR, never a verdict.
+
+    ``exchange_seq`` names the recorded exchange that failed, when a request did.
+    """
 
     code = ExitCode.INFRASTRUCTURE
 
+    def __init__(
+        self, message: str, code: ExitCode | None = None, exchange_seq: int | None = None
+    ) -> None:
+        super().__init__(message, code)
+        self.exchange_seq = exchange_seq
+
 
 def infrastructure_error_in(error: BaseException) -> InfrastructureError | None:
-    """The infrastructure problem behind a test's failure, if any. Hypothesis wraps an error that
-    happened once and not when it tried again in a FlakyFailure group, and an error raised while
-    handling another chains it: either way the run met an infrastructure problem, and that makes
-    the test an ERROR, not a verdict."""
+    """The first infrastructure problem behind a test's failure, if any.
+
+    Hypothesis wraps an error that happened once and not when it tried again in a FlakyFailure
+    group, and an error raised while handling another chains it: either way the run met an
+    infrastructure problem, and that makes the test an ERROR, not a verdict. When several are
+    chained (a clean-up request failing after the request that first failed), the earliest one
+    is returned: it is the one that says what happened.
+    """
     seen: set[int] = set()
-    pending: list[BaseException] = [error]
+    pending: list[tuple[BaseException, int]] = [(error, 0)]
+    found: list[tuple[int, InfrastructureError]] = []  # (depth in the chain, error)
     while pending:
-        current = pending.pop()
+        current, depth = pending.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
         if isinstance(current, InfrastructureError):
-            return current
+            found.append((depth, current))
         if isinstance(current, BaseExceptionGroup):
-            pending.extend(current.exceptions)
-        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-    return None
+            pending.extend((e, depth) for e in current.exceptions)
+        chained = (current.__cause__, current.__context__)
+        pending.extend((e, depth + 1) for e in chained if e is not None)
+    if not found:
+        return None
+    # what an error chains (its cause or context) happened before it; among errors as deep,
+    # the failed exchange recorded first
+    deepest = max(depth for depth, _ in found)
+    earliest = [e for depth, e in found if depth == deepest]
+    return min(earliest, key=lambda e: e.exchange_seq if e.exchange_seq is not None else 1 << 62)
 
 
 class InfrastructureAbort(BaseException):

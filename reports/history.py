@@ -1,10 +1,11 @@
 """The run's history: every exchange with Druid, one JSON line each, secrets redacted.
 
 Redaction works twice: keys that name a password are masked wherever they appear, and every
-secret the run knows (registered with :meth:`History.secret`) is masked in every string value:
-a value equal to a secret always, a secret inside a longer value when it is at least
-``MIN_EMBEDDED`` characters long. Keys are never touched, and a generated one-letter password is
-not searched for inside SQL text: that would mangle the record, not protect anything.
+secret the process knows (:data:`fixtures.secrets.SECRETS`, which :meth:`History.secret` adds
+to) is masked in every string value: a value equal to a secret always, a secret inside a longer
+value in every spelling long enough to search for (``fixtures/secrets.py``). Keys are never
+touched, and a generated one-letter password is not searched for inside SQL text: that would
+mangle the record, not protect anything.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import threading
 from pathlib import Path
 from typing import Any, TextIO
 
-from fixtures.client import REDACTED, Exchange
+from fixtures.client import Exchange
+from fixtures.secrets import REDACTED, SECRETS, SecretRegistry
 
 SECRET_KEYS = frozenset({"password", "initialadminpassword", "internalclientpassword"})
-MIN_EMBEDDED = 8
 
 
 def _mask_keys(value: Any) -> Any:
@@ -31,17 +32,16 @@ def _mask_keys(value: Any) -> Any:
 
 
 class History:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, secrets: SecretRegistry = SECRETS) -> None:
         self.path = path
-        self._secrets: set[str] = set()
+        self._secrets = secrets
         self._lock = threading.Lock()
         self._handle: TextIO | None = None  # opened on the first exchange: no empty run dirs
         self.count = 0
 
-    def secret(self, value: str) -> None:
-        """Never write ``value`` to the history."""
-        if value:
-            self._secrets.add(value)
+    def secret(self, value: str, user: str | None = None) -> None:
+        """Never write ``value`` (nor ``user``'s Basic header with it) to any output."""
+        self._secrets.add(value, user)
 
     def redact(self, value: Any) -> Any:
         """``value`` (JSON-like) with every known secret masked in its string values."""
@@ -51,12 +51,9 @@ class History:
             return [self.redact(v) for v in value]
         if not isinstance(value, str):
             return value
-        if value in self._secrets:
+        if self._secrets.is_secret(value):
             return REDACTED
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if len(secret) >= MIN_EMBEDDED:
-                value = value.replace(secret, REDACTED)
-        return value
+        return self._secrets.scrub(value)
 
     def record(self, exchange: Exchange) -> int:
         """Append an exchange; returns its sequence number (1-based line of its kind)."""

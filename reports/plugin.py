@@ -15,7 +15,7 @@ import pytest
 
 from conformance import cluster_settings
 from conformance.run import Run
-from reports import html, records, summary
+from reports import html, records, scrubbing, summary
 from reports.reproduce import reproduction
 from strategies.steering import feasible_cells
 
@@ -29,6 +29,7 @@ def install(config: pytest.Config, run: Run) -> None:
     if getattr(config.option, "xmlpath", None) is None:
         config.option.xmlpath = str(run.dir / JUNIT)
     config.pluginmanager.register(RunReports(run), PLUGIN_NAME)
+    scrubbing.install(config, run.dir)  # no secret in any of them (fixtures/secrets.py)
 
 
 class RunReports:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fixtures.client import REDACTED, Exchange
+from fixtures.client import Exchange
+from fixtures.secrets import REDACTED
 from reports.history import History
 
 
