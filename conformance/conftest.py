@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from conformance import cluster_settings, hypothesis_profiles
+from conformance import cluster_settings, hypothesis_profiles, options
 from conformance.command_cluster import admin_from_environment
 from conformance.errors import (
     BadInputError,
@@ -26,31 +26,32 @@ from conformance.errors import (
     SetupError,
     infrastructure_error_in,
 )
-from conformance.profiles import (
-    DEFAULT_PROFILE,
+from conformance.oracle import (
     PROFILES,
     ProfileError,
     get_profile,
     normalize_settings,
+    profile_for_version,
     runtime_properties,
 )
 from conformance.run import Run
 from conformance.scenario import Judge, ScenarioRunner
 from conformance.test_support import UserFactory
+from fixtures.cleanup import INVENTORY_EVENT, Cleaned, Inventory, clean, footprint, inventory
 from fixtures.client import Credentials, DruidClient, Recorder
 from fixtures.cluster import (
     Cluster,
     connect_external_cluster,
     start_container_cluster,
 )
-from fixtures.engine import ensure_engine
+from fixtures.engine import check_docker_host, check_state_dir, ensure_engine
 from fixtures.image import build_image, pull_or_find
-from fixtures.progress import say, set_sink
+from fixtures.progress import say, set_sink, step
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
-from fixtures.releases import default_version, release
+from fixtures.releases import default_version
 from fixtures.secrets import SECRETS
 from fixtures.seed import create_seeds
-from reports import coverage
+from reports import coverage, records
 from reports import plugin as report_plugin
 
 RUN_KEY = pytest.StashKey[Run]()
@@ -83,18 +84,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="with --druid-url: where the basic-security API answers "
         "(default: the Router's /proxy/coordinator)",
     )
+    # no argparse type for the numbers: _check_options refuses a bad one in one line (exit 15),
+    # where argparse would print a usage error (exit 4)
     group.addoption(
         "--druid-startup-timeout",
-        type=float,
         default=600.0,
-        help="seconds to wait for a started cluster to become ready (default 600)",
+        help="seconds (above 0) to wait for a started cluster to become ready (default 600)",
     )
     group.addoption(
         "--task-slots",
-        type=int,
         default=6,
-        help="task slots of the started cluster's MiddleManager; an MSQ query takes two "
-        "(default 6)",
+        help="task slots of the started cluster's MiddleManager, at least 2: an MSQ query "
+        "takes two (default 6)",
     )
     group.addoption(
         "--oracle-profile",
@@ -118,28 +119,51 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _fail_setup(exc: SetupError) -> None:
+def _fail_setup(exc: SetupError, run: Run | None = None) -> None:
+    """End the run with the error's exit code; with ``run``, its reports say why."""
+    if run is not None:
+        run.setup_error = SECRETS.scrub(str(exc))
     pytest.exit(SECRETS.scrub(f"druid-conformance: {exc}"), returncode=int(exc.code))
 
 
 def _check_options(config: pytest.Config) -> None:
+    """Every option and environment variable the run reads, checked before anything is built,
+    started or contacted: a bad value raises BadInputError (one line, exit 15)."""
+    given = config.option
+    hypothesis_profile = config.getoption("hypothesis_profile", None)
+    if hypothesis_profile is not None and hypothesis_profile not in hypothesis_profiles.PROFILES:
+        # checked here, before Hypothesis' own plugin loads it with an INTERNALERROR
+        raise BadInputError(
+            f"unknown --hypothesis-profile {hypothesis_profile!r}; "
+            f"known: {', '.join(hypothesis_profiles.PROFILES)}"
+        )
     url = config.getoption("--druid-url")
-    if url:
-        if config.getoption("--druid-image") or config.getoption("--druid-version"):
+    if url is not None:
+        options.http_url("--druid-url", url)
+        if config.getoption("--druid-image") is not None or given.druid_version is not None:
             raise BadInputError(
                 "--druid-url checks a running cluster: it takes no --druid-image or --druid-version"
             )
-        if not url.startswith(("http://", "https://")):
-            raise BadInputError(f"--druid-url must be an http(s) URL, not {url!r}")
-        admin_from_environment()  # raises BadInputError without DRUID_ADMIN_PASSWORD
-    version = config.getoption("--druid-version")
-    if version:
-        release(version)  # raises BadInputError for a malformed or unsupported release
+        admin_from_environment()  # DRUID_ADMIN_PASSWORD and DRUID_ADMIN_USER
+    elif config.getoption("--druid-coordinator-url") is not None:
+        raise BadInputError("--druid-coordinator-url goes with --druid-url")
+    if config.getoption("--druid-coordinator-url") is not None:
+        options.http_url("--druid-coordinator-url", config.getoption("--druid-coordinator-url"))
+    if given.druid_version is not None:
+        options.druid_version("--druid-version", given.druid_version)
+    if config.getoption("--druid-image") is not None:
+        options.docker_image("--druid-image", config.getoption("--druid-image"))
     profile = config.getoption("--oracle-profile")
-    if profile and profile not in PROFILES:
+    if profile is not None and profile not in PROFILES:
         raise BadInputError(f"unknown --oracle-profile {profile!r}; known: {', '.join(PROFILES)}")
-    if config.getoption("--task-slots") < 2:
-        raise BadInputError("--task-slots must be at least 2: an MSQ query takes two")
+    given.druid_startup_timeout = options.seconds(
+        "--druid-startup-timeout", given.druid_startup_timeout
+    )
+    given.task_slots = options.task_slots("--task-slots", given.task_slots)
+    options.writable_dir("--reports-dir", given.reports_dir)
+    if url is None:  # a cluster is started here
+        check_state_dir()  # DRUID_CONFORMANCE_CACHE
+        check_docker_host()
     cluster_settings.declare(config)
 
 
@@ -180,7 +204,8 @@ def _choose_hypothesis_profile(config: pytest.Config, run: Run) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     try:
-        _check_options(config)
+        if not config.getoption("help", False):  # pytest configures for --help too
+            _check_options(config)
     except SetupError as exc:
         _fail_setup(exc)
     # SIGTERM (CI cancelling a job) tears down like Ctrl-C, so the container is removed.
@@ -231,6 +256,31 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     _route_progress_to_terminal(session.config)
 
 
+def throughput_lines(figures: dict[str, Any]) -> list[str]:
+    """Checked operations per second, each figure named by the time it divides by."""
+
+    def rate(key: str) -> str:
+        value = figures.get(key)
+        return "n/a" if value is None else f"{value:.2f}/s"
+
+    if not figures["checked_operations"]:
+        return []
+    lines = [
+        f"throughput: {figures['checked_operations']} checked operations in "
+        f"{figures['wall_seconds']:.1f} s of wall time (start-up to this summary) = "
+        f"{rate('checked_operations_per_second_of_wall_time')}; in "
+        f"{figures['test_call_seconds']:.1f} s of test calls = "
+        f"{rate('checked_operations_per_second_of_test_calls')}"
+    ]
+    if figures["scenario_seconds"]:
+        lines.append(
+            f"throughput: {figures['scenario_checked_operations']} of them in "
+            f"{figures['scenario_seconds']:.1f} s of scenario time (their requests and judging, "
+            f"no provisioning) = {rate('checked_operations_per_second_of_scenario_time')}"
+        )
+    return lines
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     run = config.stash.get(RUN_KEY, None)
     if run is None or not run.did_anything:
@@ -253,12 +303,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if run.checks:
         feasible = report_plugin.feasible_cell_names(config)
         terminalreporter.write_line(coverage.write(run.dir / "coverage.txt", run.checks, feasible))
-    if run.operation_seconds:
-        rate = run.operations / run.operation_seconds
-        terminalreporter.write_line(
-            f"throughput: {run.operations} checked operations in {run.operation_seconds:.1f} s "
-            f"of scenarios = {rate:.1f} per second"
-        )
+    for line in throughput_lines(run.throughput()):
+        terminalreporter.write_line(line)
     if "certification_refused" in run.facts:
         terminalreporter.write_line(
             f"certification refused: {run.facts['certification_refused']}", red=True
@@ -269,7 +315,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(f"infrastructure error (not a verdict): {problem}", red=True)
     for name, seconds in run.timings.items():
         terminalreporter.write_line(f"{name}: {seconds:.3f} s")
-    terminalreporter.write_line(f"history: {run.history.path} ({run.history.count} exchanges)")
+    if run.history.path.exists():
+        history = f"{run.history.path} ({run.history.count} exchanges)"
+    else:
+        history = "none: no exchange with Druid was recorded"
+    terminalreporter.write_line(f"history: {history}")
     terminalreporter.write_line(f"figures: {summary}")
 
 
@@ -310,20 +360,60 @@ def cluster(pytestconfig: pytest.Config, run: Run) -> Iterator[Cluster]:
     try:
         the_cluster = _start_cluster(pytestconfig, run)
     except SetupError as exc:
-        _fail_setup(exc)
+        _fail_setup(exc, run)
         raise  # unreachable: pytest.exit raised
     run.history.secret(the_cluster.admin.password)
     if the_cluster.startup_seconds is not None:
         run.time("cluster_start_to_ready", the_cluster.startup_seconds)
     run.time("cluster_setup_total", time.monotonic() - started)
     run.facts.update(druid_version=the_cluster.druid_version, image=the_cluster.image or "external")
+    before = None if the_cluster.started_by_suite else _take_inventory(the_cluster, run)
     try:
         yield the_cluster
     finally:
         if the_cluster.started_by_suite:
             the_cluster.save_logs(run.dir / "druid-logs")
             say("removing the Druid container")
+        else:
+            _leave_as_found(the_cluster, run, before)
         the_cluster.stop()
+
+
+def _security_of(cluster: Cluster, run: Run) -> SecurityAdmin:
+    coordinator = DruidClient(cluster.coordinator_url, cluster.admin, recorder=_recorder(run))
+    return SecurityAdmin(coordinator)
+
+
+def _take_inventory(cluster: Cluster, run: Run) -> Inventory:
+    """What a cluster the user runs holds before the run: the clean-up never touches it."""
+    try:
+        before = inventory(_security_of(cluster, run))
+    except SetupError as exc:
+        _fail_setup(exc, run)
+        raise
+    run.history.record_event(INVENTORY_EVENT, before.to_json())
+    return before
+
+
+def _leave_as_found(cluster: Cluster, run: Run, before: Inventory | None) -> None:
+    """Remove what the run made on a cluster the user runs (also after a failure or Ctrl-C)."""
+    if not run.history.path.exists():
+        return
+    exchanges, _ = records.parse_history(run.history.path.read_text("utf-8"), "history")
+    made = footprint(exchanges.values())
+    if made.empty():
+        return
+    admin = DruidClient(cluster.router_url, cluster.admin, recorder=_recorder(run))
+    with step("removing the users, roles, tasks and datasources this run made"):
+        try:
+            cleaned = clean(made, before, _security_of(cluster, run), admin)
+        except SetupError as exc:  # the cluster went away: a later cleanup can finish
+            cleaned = Cleaned(failed=[str(exc)])
+    run.facts["cleanup"] = cleaned.summary()
+    say(f"clean-up: {cleaned.summary()}")
+    if cleaned.failed:
+        say(f"to finish it: druid-conformance cleanup --druid-url {cluster.router_url} "
+            f"--run {run.dir}")  # fmt: skip
 
 
 def _recorder(run: Run) -> Recorder:
@@ -343,8 +433,7 @@ def admin_client(router: DruidClient, cluster: Cluster) -> DruidClient:
 
 @pytest.fixture(scope="session")
 def security(cluster: Cluster, run: Run) -> SecurityAdmin:
-    coordinator = DruidClient(cluster.coordinator_url, cluster.admin, recorder=_recorder(run))
-    return SecurityAdmin(coordinator)
+    return _security_of(cluster, run)
 
 
 @pytest.fixture(scope="session")
@@ -352,7 +441,7 @@ def barrier(security: SecurityAdmin, router: DruidClient, run: Run) -> Propagati
     try:
         return PropagationBarrier(security, router, run.tag)
     except SetupError as exc:
-        _fail_setup(exc)
+        _fail_setup(exc, run)
         raise
 
 
@@ -362,7 +451,7 @@ def seeds(admin_client: DruidClient, run: Run) -> list[str]:
     try:
         names = create_seeds(admin_client)
     except SetupError as exc:
-        _fail_setup(exc)
+        _fail_setup(exc, run)
         raise
     run.time("seed_datasources", time.monotonic() - started)
     return names
@@ -393,20 +482,9 @@ def make_user(
         security.delete_user(name)
 
 
-def oracle_profile_for(druid_version: str) -> str:
-    """The documentation edition that judges a Druid release (see conformance/profiles.py)."""
-    try:
-        major = int(druid_version.split(".")[0])
-    except ValueError:
-        return DEFAULT_PROFILE
-    if major < 27:
-        return "druid-24"
-    return "druid-27" if major < 29 else "druid-latest"
-
-
 @pytest.fixture(scope="session")
 def judge(pytestconfig: pytest.Config, cluster: Cluster, run: Run, seeds: list[str]) -> Judge:
-    profile = pytestconfig.getoption("--oracle-profile") or oracle_profile_for(
+    profile = pytestconfig.getoption("--oracle-profile") or profile_for_version(
         cluster.druid_version
     )
     run.facts["oracle_profile"] = profile
@@ -414,7 +492,7 @@ def judge(pytestconfig: pytest.Config, cluster: Cluster, run: Run, seeds: list[s
     try:
         normalize_settings(get_profile(profile), settings)
     except ProfileError as error:
-        _fail_setup(BadInputError(f"--druid-setting: {error}"))
+        _fail_setup(BadInputError(f"--druid-setting: {error}"), run)
     return Judge(run, cluster.druid_version, profile, frozenset(seeds), settings)
 
 

@@ -68,6 +68,12 @@ class History:
         with self._lock:
             self._write({"type": "check", **check})
 
+    def record_event(self, event: str, data: dict[str, Any]) -> None:
+        """Append a fact about the run that is neither an exchange nor a check (e.g. the
+        cluster's inventory before the run, which ``druid-conformance cleanup`` reads)."""
+        with self._lock:
+            self._write({"type": "event", "event": event, **data})
+
     def _write(self, entry: dict[str, Any]) -> None:
         line = json.dumps(self.redact(_mask_keys(entry)), default=str, sort_keys=True)
         if self._handle is None:

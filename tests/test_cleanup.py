@@ -1,0 +1,71 @@
+"""What a run made is read from its history, and only that is removed (issue 11, item 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.errors import BadInputError
+from fixtures.cleanup import INVENTORY_EVENT, Inventory, footprint, read_history
+
+AUTHN = "/druid-ext/basic-security/authentication/db/basic"
+AUTHZ = "/druid-ext/basic-security/authorization/db/basic"
+
+
+def _x(method: str, path: str, status: int = 200, body: Any = None) -> dict[str, Any]:
+    return {"type": "exchange", "method": method, "path": path, "status": status, "body": body}
+
+
+HISTORY = [
+    _x("POST", f"{AUTHN}/users/canary_abc"),
+    _x("POST", f"{AUTHN}/users/canary_abc/credentials"),
+    _x("POST", f"{AUTHZ}/users/canary_abc"),
+    _x("POST", f"{AUTHZ}/roles/canary_role_abc"),
+    _x("POST", f"{AUTHZ}/roles/canary_role_abc/permissions"),
+    _x("POST", f"{AUTHZ}/users/canary_abc/roles/canary_role_abc"),
+    _x("POST", f"{AUTHN}/users/u%20with%20space"),
+    _x("POST", f"{AUTHZ}/users/u%20with%20space"),
+    _x("DELETE", f"{AUTHZ}/users/u%20with%20space"),
+    _x("DELETE", f"{AUTHN}/users/u%20with%20space"),
+    _x("POST", f"{AUTHZ}/roles/refused", status=400),
+    _x("POST", "/druid/v2/sql/task", 202, {"taskId": "query-1", "state": "RUNNING"}),
+    _x("POST", "/druid/v2/sql/task", 403, {"error": "Forbidden"}),
+    _x("POST", "/druid/v2/sql/statements", 200, {"queryId": "query-2", "state": "ACCEPTED"}),
+    _x("GET", "/druid/indexer/v1/task/query-1/status", 0, {"error": "connection refused"}),
+]
+
+
+def test_the_footprint_is_what_was_made_and_not_undone() -> None:
+    made = footprint(HISTORY)
+    assert list(made.users) == ["canary_abc"]  # the user deleted again is not left over
+    assert list(made.roles) == ["canary_role_abc"]  # a refused create made nothing
+    assert list(made.tasks) == ["query-1", "query-2"]  # a refused submit made no task
+
+
+def test_a_killed_runs_history_gives_its_footprint_and_inventory(tmp_path: Path) -> None:
+    before = Inventory(frozenset({"admin"}), frozenset({"admin"}), frozenset({"wikipedia"}))
+    lines = [{"type": "event", "event": INVENTORY_EVENT, **before.to_json()}, *HISTORY]
+    history = tmp_path / "history.jsonl"
+    history.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    made, recorded = read_history(history)
+    assert recorded == before
+    assert list(made.users) == ["canary_abc"]
+
+
+def test_a_bad_history_is_one_clear_error(tmp_path: Path) -> None:
+    history = tmp_path / "history.jsonl"
+    history.write_text('{"type": "exchange"}\nnot json\n')
+    with pytest.raises(BadInputError, match=r"history.jsonl:2: not a JSON line"):
+        read_history(history)
+    with pytest.raises(BadInputError, match="cannot read"):
+        read_history(tmp_path / "missing.jsonl")
+
+
+def test_inventory_difference_names_what_was_left() -> None:
+    before = Inventory(frozenset({"admin"}), frozenset(), frozenset({"wiki"}))
+    after = Inventory(frozenset({"admin", "canary_x"}), frozenset(), frozenset({"wiki", "w2"}))
+    assert after.difference(before) == {"users": ["canary_x"], "datasources": ["w2"]}
+    assert before.difference(before) == {}
