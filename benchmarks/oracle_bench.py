@@ -22,10 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conformance import oracle, resources
-from conformance.dialect import SQLGLOT_BUILD, parse_cached
-from conformance.oracle import Case, decide
-from conformance.permissions import Action, Permission
+from conformance.oracle import Case, decide, decision, resources
+from conformance.oracle.dialect import SQLGLOT_BUILD, parse_cached
+from conformance.oracle.permissions import Action, Permission
 
 TEMPLATES = [
     "SELECT page, COUNT(*) FROM {a} WHERE __time >= TIMESTAMP '2020-01-01' GROUP BY page",
@@ -127,7 +126,7 @@ def main() -> int:
     _clear_caches()
     mixed_rate = _run(args.seconds, mixed, lambda: None, clock)
     _clear_caches()
-    oracle._grants.cache_clear()
+    decision._grants.cache_clear()
     warm_rate = _run(args.seconds, warm, lambda: None, clock)
     print(f"cold (every statement parsed):           {cold_rate:8.0f} decisions/s")
     print(f"mixed (each statement for 4 cases):      {mixed_rate:8.0f} decisions/s")

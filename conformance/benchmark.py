@@ -27,7 +27,7 @@ import requests
 
 from conformance.command_cluster import add_options, cluster_for
 from conformance.oracle import Case, decide
-from conformance.permissions import Action, Permission
+from conformance.oracle.permissions import Action, Permission
 from conformance.run import Run
 from conformance.scenario import Judge, Scenario, ScenarioRunner, fresh_identity
 from fixtures.client import Credentials, DruidClient

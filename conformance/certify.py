@@ -78,7 +78,7 @@ def effective_configuration(args: argparse.Namespace, command: list[str], rc: in
         },
         "druid_settings": list(args.druid_setting),
         "druid_admin_user": os.environ.get("DRUID_ADMIN_USER", "admin"),
-        "rules_sha256": _digests("rules/*.toml"),
+        "rules_sha256": _digests("oracle/rules/*.toml"),
         "deviations_sha256": _digests("deviations/*.toml"),
         "python": platform.python_version(),
         "platform": platform.platform(),

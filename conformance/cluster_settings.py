@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from conformance.errors import BadInputError
-from conformance.profiles import (
+from conformance.oracle.profiles import (
     DEFAULT_PROFILE,
     ProfileError,
     canonical_settings,

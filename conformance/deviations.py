@@ -18,7 +18,7 @@ from typing import Any
 
 from conformance.checks import Check, same_answer
 from conformance.errors import BadInputError
-from conformance.permissions import Action, Grants, Resource, ResourceAction
+from conformance.oracle.permissions import Action, Grants, Resource, ResourceAction
 
 REGISTRY_DIR = Path(__file__).parent / "deviations"
 _FIELDS = frozenset(

@@ -17,10 +17,16 @@ from typing import IO, Any
 
 from conformance.errors import BadInputError, ExitCode
 from conformance.oracle import Case, CaseError, Verdict, decide
-from conformance.permissions import InvalidPattern, Permission
-from conformance.profiles import DEFAULT_PROFILE, PROFILES, SETTINGS, ProfileError, parse_settings
-from conformance.resources import StatementResources
-from conformance.rules import OPERATIONS
+from conformance.oracle.permissions import InvalidPattern, Permission
+from conformance.oracle.profiles import (
+    DEFAULT_PROFILE,
+    PROFILES,
+    SETTINGS,
+    ProfileError,
+    parse_settings,
+)
+from conformance.oracle.resources import StatementResources
+from conformance.oracle.rules import OPERATIONS
 
 __all__ = ["format_verdict", "read_grants", "register", "run_cases"]
 

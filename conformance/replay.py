@@ -30,7 +30,7 @@ from conformance.checks import Check, Outcome
 from conformance.command_cluster import add_options, cluster_for
 from conformance.errors import ExitCode, SetupError
 from conformance.oracle import CaseError, decide
-from conformance.profiles import runtime_properties
+from conformance.oracle.profiles import runtime_properties
 from conformance.replay_plan import NEEDS_FINISHED, ReplayPlan, plan
 from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.cluster import Cluster

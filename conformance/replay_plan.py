@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.oracle import Case, CaseError, decide
-from conformance.profiles import SUBMIT_OPERATIONS
+from conformance.oracle.profiles import SUBMIT_OPERATIONS
 from fixtures.provision import Grant
 
 JAVA_REGEX_SPECIALS = frozenset(".^$*+?()[]{}|\\")

@@ -23,7 +23,7 @@ from conformance import deviations
 from conformance.checks import Check
 from conformance.errors import InfrastructureError
 from conformance.oracle import Case, decide
-from conformance.permissions import Permission, ResourceAction
+from conformance.oracle.permissions import Permission, ResourceAction
 from conformance.run import Run
 from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin

@@ -20,7 +20,7 @@ from conformance import cluster_settings
 from conformance.checks import Check, assert_conforms
 from conformance.errors import aborts_on_infrastructure
 from conformance.hypothesis_profiles import examples_per_cell
-from conformance.profiles import get_profile
+from conformance.oracle.profiles import get_profile
 from conformance.run import Run
 from conformance.scenario import STATEMENTS_API, TASK_API, Judge, ScenarioRunner, run_steered
 from strategies.naming import Namer, make_namer

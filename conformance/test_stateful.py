@@ -29,7 +29,7 @@ from hypothesis.stateful import (
 
 from conformance.checks import assert_conforms
 from conformance.errors import aborts_on_infrastructure
-from conformance.permissions import Permission
+from conformance.oracle.permissions import Permission
 from conformance.run import Run
 from conformance.scenario import Judge, ScenarioRunner
 from fixtures.client import Credentials, Exchange

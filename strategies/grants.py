@@ -6,7 +6,8 @@ A permission's name is a Java regex matched against the WHOLE resource name, cas
 near misses meant NOT to (a strict prefix such as ``wiki`` against ``wikipedia``, another case
 such as ``Wiki``, a dot on a strict prefix such as ``w.ki``, anchors on a prefix, one character
 more or less). Every candidate is checked with the oracle's own matcher
-(``conformance.permissions.compile_pattern``), so "matching" and "near miss" are facts, not hopes.
+(``conformance.oracle.permissions.compile_pattern``), so "matching" and "near miss" are facts,
+not hopes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from conformance.permissions import RESOURCE_TYPES, Action, Permission, compile_pattern
+from conformance.oracle.permissions import RESOURCE_TYPES, Action, Permission, compile_pattern
 from fixtures.provision import Grant
 from strategies.identities import passwords, user_names
 from strategies.naming import Namer

@@ -46,7 +46,7 @@ from typing import Any
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from conformance.dialect import (
+from conformance.oracle.dialect import (
     MSQ,
     Granularity,
     insert_into,

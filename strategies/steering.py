@@ -30,8 +30,8 @@ from hypothesis import assume, event
 from hypothesis import strategies as st
 
 from conformance.oracle import Case, Verdict, VerdictKind, decide
-from conformance.permissions import Action, ResourceAction
-from conformance.profiles import DEFAULT_PROFILE
+from conformance.oracle.permissions import Action, ResourceAction
+from conformance.oracle.profiles import DEFAULT_PROFILE
 from fixtures.client import Credentials
 from strategies.grants import (
     TYPES,

@@ -12,7 +12,7 @@ from pathlib import Path
 from conformance import deviations
 from conformance.checks import Check
 from conformance.oracle import Case, decide
-from conformance.permissions import Permission
+from conformance.oracle.permissions import Permission
 from fixtures.client import Exchange
 from reports import summary
 from reports.history import History

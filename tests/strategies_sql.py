@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from conformance.dialect import (
+from conformance.oracle.dialect import (
     MSQ,
     Granularity,
     context_set,

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conformance.profiles import (
+from conformance.oracle.profiles import (
     ProfileError,
     canonical_settings,
     get_profile,

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from conformance import deviations
-from conformance.dialect import parse
 from conformance.errors import BadInputError
-from conformance.profiles import PROFILES
-from conformance.rules import OPERATIONS
+from conformance.oracle.dialect import parse
+from conformance.oracle.profiles import PROFILES
+from conformance.oracle.rules import OPERATIONS
 
 RULE_IDS = {rule.id for profile in PROFILES.values() for rule in profile.rules()}
 ENTRIES = deviations.registry()
@@ -49,7 +49,7 @@ def test_recorded_case_reads_back() -> None:
     """The history records whole cases: the oracle reads them back to the same verdict."""
     from conformance.checks import case_to_json
     from conformance.oracle import Case, decide
-    from conformance.permissions import Permission
+    from conformance.oracle.permissions import Permission
 
     case = Case(
         id="c1",

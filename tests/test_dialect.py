@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from conformance import dialect
-from conformance.dialect import (
+from conformance.oracle import dialect
+from conformance.oracle.dialect import (
     Granularity,
     UnsupportedSyntax,
     context_key,

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from conformance.dialect import render_script
 from conformance.oracle import Case, CaseError, VerdictKind, decide
-from conformance.permissions import RESOURCE_TYPES, Action, Permission
-from conformance.profiles import PROFILES, get_profile
-from conformance.rules import OPERATIONS, RuleTableError, all_editions, load_table
+from conformance.oracle.dialect import render_script
+from conformance.oracle.permissions import RESOURCE_TYPES, Action, Permission
+from conformance.oracle.profiles import PROFILES, get_profile
+from conformance.oracle.rules import OPERATIONS, RuleTableError, all_editions, load_table
 from tests.strategies_sql import Generated, scripts
 
 ALLOWED, FORBIDDEN = VerdictKind.ALLOWED, VerdictKind.FORBIDDEN

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.permissions import (
+from conformance.oracle.permissions import (
     Action,
     Grants,
     InvalidPattern,

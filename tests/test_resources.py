@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from sqlglot import exp
 
-from conformance.dialect import parse, render_script
-from conformance.resources import StatementKind, analyze, analyze_sql
+from conformance.oracle.dialect import parse, render_script
+from conformance.oracle.resources import StatementKind, analyze, analyze_sql
 from tests.strategies_sql import Generated, scripts
 
 

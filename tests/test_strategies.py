@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from conformance.dialect import parse, render
 from conformance.oracle import VerdictKind
-from conformance.permissions import RESOURCE_TYPES, Action, Grants, Resource, ResourceAction
-from conformance.resources import StatementKind, analyze_sql
+from conformance.oracle.dialect import parse, render
+from conformance.oracle.permissions import RESOURCE_TYPES, Action, Grants, Resource, ResourceAction
+from conformance.oracle.resources import StatementKind, analyze_sql
 from fixtures.client import Credentials
 from fixtures.provision import Grant
 from strategies.grants import (
@@ -374,7 +374,7 @@ def test_a_few_hundred_random_scenarios_spread_over_the_cells() -> None:
 def test_a_near_miss_never_grants_another_missed_requirement(data: st.DataObject) -> None:
     """Regression: missing READ a and WRITE b, the wrong-action miss of one ('WRITE .*' for
     READ a) granted the other, so a 'forbidden' scenario was allowed."""
-    from conformance.permissions import Action, Resource, ResourceAction
+    from conformance.oracle.permissions import Action, Resource, ResourceAction
     from strategies.steering import _covers, grants_for_verdict
 
     required = [

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from sqlglot import exp
 
-from conformance.dialect import (
+from conformance.oracle.dialect import (
     context_key,
     function_name,
     is_export,

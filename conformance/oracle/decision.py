@@ -7,7 +7,7 @@ validation of a submitted statement (400: bad SQL or a table that does not exist
 task (404), the statements API's submitter rule (403), then the permissions the rule tables
 require (403 if any is missing). Everything else is allowed with the operation's success code.
 
-The rules are data (``conformance/rules/*.toml``); this module only interprets them.
+The rules are data (``conformance/oracle/rules/*.toml``); this module only interprets them.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from conformance.dialect import UnsupportedSyntax
-from conformance.permissions import (
+from conformance.oracle.dialect import UnsupportedSyntax
+from conformance.oracle.permissions import (
     Grants,
     InvalidPattern,
     Permission,
     Resource,
     ResourceAction,
 )
-from conformance.profiles import (
+from conformance.oracle.profiles import (
     DEFAULT_PROFILE,
     SUBMIT_OPERATIONS,
     Profile,
@@ -34,8 +34,8 @@ from conformance.profiles import (
     get_profile,
     normalize_settings,
 )
-from conformance.resources import StatementKind, StatementResources, analyze_sql
-from conformance.rules import OPERATIONS, Rule
+from conformance.oracle.resources import StatementKind, StatementResources, analyze_sql
+from conformance.oracle.rules import OPERATIONS, Rule
 
 __all__ = [
     "CASE_FIELDS",

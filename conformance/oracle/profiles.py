@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from conformance.rules import OPERATIONS, Rule, load_edition
+from conformance.oracle.rules import OPERATIONS, Rule, load_edition
 
 __all__ = [
     "DEFAULT_PROFILE",

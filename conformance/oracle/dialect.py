@@ -23,8 +23,9 @@ args, rendered by ``render`` around the stock generator. The trees:
 Building trees::
 
     from sqlglot import exp
-    from conformance.dialect import (Granularity, context_set, export_destination, export_to,
-                                     insert_into, render, replace_into, table_function)
+    from conformance.oracle.dialect import (Granularity, context_set, export_destination,
+                                            export_to, insert_into, render, replace_into,
+                                            table_function)
 
     # INSERT INTO wiki SELECT * FROM TABLE(EXTERN('{...}', '{...}')) EXTEND (a VARCHAR)
     #   PARTITIONED BY DAY CLUSTERED BY a

@@ -1,4 +1,4 @@
-"""Load and validate the rule tables in ``conformance/rules/*.toml``.
+"""Load and validate the rule tables in ``conformance/oracle/rules/*.toml``.
 
 A table is one documentation edition: an ``[edition]`` header (id, title, page, version, source)
 and ``[[rule]]`` entries. Each rule quotes its passage and carries the data the oracle
@@ -30,8 +30,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from conformance.permissions import RESOURCE_TYPES, Action
-from conformance.resources import StatementKind
+from conformance.oracle.permissions import RESOURCE_TYPES, Action
+from conformance.oracle.resources import StatementKind
 
 __all__ = [
     "BASES",
@@ -296,7 +296,7 @@ def _requirement(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
 
 
 def _table_files() -> Iterable[tuple[str, bytes]]:
-    folder = resources.files("conformance") / "rules"
+    folder = resources.files("conformance.oracle") / "rules"
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             yield entry.name, entry.read_bytes()
