@@ -25,7 +25,8 @@ from pathlib import Path
 
 import requests
 
-from conformance.command_cluster import add_options, cluster_for
+from conformance import options
+from conformance.command_cluster import add_options, check_cluster_options, cluster_for
 from conformance.oracle import Case, decide
 from conformance.oracle.permissions import Action, Permission
 from conformance.run import Run
@@ -179,6 +180,7 @@ def _timed(figure: Callable[[], list[str]]) -> list[str]:
 
 
 def handle(args: argparse.Namespace) -> int:
+    check_cluster_options(args)  # before the minutes of image builds and oracle figures
     version = args.druid_version or default_version()
     print(f"benchmark on {os.cpu_count()} cores, Druid {version}", flush=True)
     if not args.skip_build and not args.druid_url:
@@ -203,6 +205,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_options(parser)
     parser.add_argument("--cold-caches", action="store_true", help="cold build without caches")
     parser.add_argument("--skip-build", action="store_true", help="measure no image build")
-    parser.add_argument("--scenarios", type=int, default=10, help="per rate (default 10)")
-    parser.add_argument("--seconds", type=float, default=2.0, help="for the oracle rate")
+    parser.add_argument(
+        "--scenarios",
+        type=options.argument(options.positive, "--scenarios"),
+        default=10,
+        help="per rate, at least 1 (default 10)",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=options.argument(options.seconds, "--seconds"),
+        default=2.0,
+        help="for the oracle rate, above 0 (default 2)",
+    )
     parser.set_defaults(handler=handle)

@@ -24,8 +24,8 @@ from typing import Any
 from hypothesis import settings
 
 import conformance
-from conformance import hypothesis_profiles
-from conformance.errors import ExitCode, SetupError
+from conformance import hypothesis_profiles, options
+from conformance.errors import BadInputError, ExitCode, SetupError
 from fixtures.progress import say
 from reports import bundle, certification, product, records
 from reports.summary import suite_version
@@ -85,11 +85,31 @@ def effective_configuration(args: argparse.Namespace, command: list[str], rc: in
     }
 
 
-def _new_run(reports_dir: Path, before: set[str]) -> Path:
+def _new_run(reports_dir: Path, before: set[str]) -> Path | None:
     made = sorted(p for p in reports_dir.glob("*/") if p.name not in before)
-    if not made:
-        raise SetupError("the certification run wrote no run directory", ExitCode.INFRASTRUCTURE)
-    return made[-1]
+    return made[-1] if made else None
+
+
+# pytest's usage error and the suite's set-up errors: pytest said why, in one line
+_SETUP_EXITS = frozenset({4, *(int(code) for code in ExitCode if 10 <= code < 16)})
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """What the run would refuse, refused before it starts (a certification run takes hours,
+    and its bundle is written at the end)."""
+    from conformance.cluster_settings import from_items
+
+    if args.druid_url is not None:
+        if args.druid_version is not None or args.druid_image is not None:
+            raise BadInputError(
+                "--druid-url checks a running cluster: it takes no --druid-image or --druid-version"
+            )
+    elif args.druid_coordinator_url is not None:
+        raise BadInputError("--druid-coordinator-url goes with --druid-url")
+    from_items(args.druid_setting)
+    options.writable_dir("--reports-dir", args.reports_dir)
+    if args.output is not None:
+        options.writable_file("--output", args.output)
 
 
 def run_files(run_dir: Path) -> dict[str, bytes]:
@@ -128,13 +148,17 @@ def _terminate_as_interrupt(signum: int, frame: object) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     described = product.read(Path(args.product))
+    check_options(args)
     reports_dir = Path(args.reports_dir)
-    reports_dir.mkdir(parents=True, exist_ok=True)
     before = {p.name for p in reports_dir.iterdir()}
     command = pytest_command(args, reports_dir)
     print("certify: " + " ".join(["pytest", *command[3:]]), flush=True)
     rc = run_pytest(command)
     run_dir = _new_run(reports_dir, before)
+    if run_dir is None:
+        if rc in _SETUP_EXITS:  # e.g. --druid-url unreachable (13): no bundle, pytest's code
+            return rc
+        raise SetupError("the certification run wrote no run directory", ExitCode.INFRASTRUCTURE)
     summary = records.load(run_dir).summary
     declared = described.get("druid_version")
     described["druid_version"] = str(summary.get("druid_version"))
@@ -166,10 +190,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--product", required=True, help="YAML or TOML: vendor, product, product_version, ..."
     )
-    parser.add_argument("--druid-url", help="the cluster to certify (admin from DRUID_ADMIN_*)")
-    parser.add_argument("--druid-coordinator-url", help="with --druid-url: the security API")
-    parser.add_argument("--druid-version", help="without --druid-url: the release to start")
-    parser.add_argument("--druid-image", help="without --druid-url: the image to start")
+    parser.add_argument(
+        "--druid-url",
+        type=options.argument(options.http_url, "--druid-url"),
+        help="the cluster to certify (admin from DRUID_ADMIN_*)",
+    )
+    parser.add_argument(
+        "--druid-coordinator-url",
+        type=options.argument(options.http_url, "--druid-coordinator-url"),
+        help="with --druid-url: the security API",
+    )
+    parser.add_argument(
+        "--druid-version",
+        type=options.argument(options.druid_version, "--druid-version"),
+        help="without --druid-url: the release to start",
+    )
+    parser.add_argument(
+        "--druid-image",
+        type=options.argument(options.docker_image, "--druid-image"),
+        help="without --druid-url: the image to start",
+    )
     parser.add_argument(
         "--druid-setting",
         action="append",

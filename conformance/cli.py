@@ -49,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        # an option's bad value raises BadInputError from its argparse type (conformance/options.py)
+        args = parser.parse_args(argv)
         code: int = args.handler(args)
     except SetupError as exc:
         print(SECRETS.scrub(f"druid-conformance: error: {exc}"), file=sys.stderr)

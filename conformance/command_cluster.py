@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from conformance.errors import BadInputError
+from conformance.options import argument, druid_version, http_url, seconds
 from fixtures.client import Credentials
 from fixtures.cluster import Cluster, connect_external_cluster, start_container_cluster
-from fixtures.engine import ensure_engine
+from fixtures.engine import check_docker_host, check_state_dir, ensure_engine
 from fixtures.image import build_image
 from fixtures.releases import default_version
 
@@ -24,25 +25,53 @@ from fixtures.releases import default_version
 def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--druid-url",
+        type=argument(http_url, "--druid-url"),
         help="a running cluster's Router; admin credentials from DRUID_ADMIN_USER (default "
         "admin) and DRUID_ADMIN_PASSWORD. Without it a cluster is built and started here.",
     )
     parser.add_argument(
-        "--druid-coordinator-url", help="with --druid-url: where the basic-security API answers"
+        "--druid-coordinator-url",
+        type=argument(http_url, "--druid-coordinator-url"),
+        help="with --druid-url: where the basic-security API answers",
     )
     parser.add_argument(
-        "--druid-version", help=f"the release to start without --druid-url ({default_version()})"
+        "--druid-version",
+        type=argument(druid_version, "--druid-version"),
+        help=f"the release to start without --druid-url ({default_version()})",
     )
     parser.add_argument(
-        "--druid-startup-timeout", type=float, default=600.0, help="seconds (default 600)"
+        "--druid-startup-timeout",
+        type=argument(seconds, "--druid-startup-timeout"),
+        default=600.0,
+        help="seconds, above 0 (default 600)",
     )
 
 
 def admin_from_environment() -> Credentials:
+    """The admin credentials for ``--druid-url``; ``BadInputError`` for a missing password, or
+    a user name HTTP Basic cannot carry (empty, or with a ':')."""
     password = os.environ.get("DRUID_ADMIN_PASSWORD")
     if not password:
         raise BadInputError("--druid-url needs the admin password in DRUID_ADMIN_PASSWORD")
-    return Credentials(os.environ.get("DRUID_ADMIN_USER", "admin"), password).secret()
+    user = os.environ.get("DRUID_ADMIN_USER", "admin")
+    if not user.strip():
+        raise BadInputError("DRUID_ADMIN_USER is empty: name the admin user, or unset it for admin")
+    if ":" in user:
+        raise BadInputError(f"DRUID_ADMIN_USER {user!r} contains ':', which HTTP Basic cannot send")
+    return Credentials(user, password).secret()
+
+
+def check_cluster_options(args: argparse.Namespace) -> None:
+    """What ``cluster_for`` would refuse, refused before anything else is done."""
+    if args.druid_url is not None:
+        if args.druid_version is not None:
+            raise BadInputError("--druid-url checks a running cluster: it takes no --druid-version")
+        admin_from_environment()
+    elif args.druid_coordinator_url is not None:
+        raise BadInputError("--druid-coordinator-url goes with --druid-url")
+    else:
+        check_state_dir()  # DRUID_CONFORMANCE_CACHE
+        check_docker_host()
 
 
 @contextmanager
@@ -54,9 +83,8 @@ def cluster_for(
 ) -> Iterator[Cluster]:
     """The cluster named by the options; a started one gets ``properties`` (runtime properties:
     a recorded run's settings) and is removed when the block ends."""
-    if args.druid_url:
-        if not str(args.druid_url).startswith(("http://", "https://")):
-            raise BadInputError(f"--druid-url must be an http(s) URL, not {args.druid_url!r}")
+    check_cluster_options(args)
+    if args.druid_url is not None:
         admin = admin_from_environment()
         yield connect_external_cluster(args.druid_url, args.druid_coordinator_url, admin)
         return
