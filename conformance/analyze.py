@@ -4,6 +4,10 @@ Every check line of the history holds the whole case and Druid's answer, so the 
 and deviation registry can judge it again. With both unchanged the verdicts are reproduced
 exactly (exit 0); after an edit to the rule tables or the registry it lists what changed
 (exit 1), which is how a rule or registry change is reviewed before it is committed.
+
+A run that did not end with 0 or 1 (interrupted, ended at start-up, an infrastructure error) or
+left no summary.json judged only some of its checks: analyze still judges those again, then says
+in one line how the run ended, and exits 16 whatever the verdicts: its checks are incomplete.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ def compare(run: records.RecordedRun, check: Mapping[str, Any]) -> Difference | 
 
 def analyze(run_dir: Path, verbose: bool = False) -> tuple[int, list[str]]:
     """(exit code, lines to print)."""
-    run = records.load(run_dir)
+    run = records.load(run_dir, require_history=False)
     lines: list[str] = []
     differences = 0
     for check in run.checks:
@@ -71,6 +75,10 @@ def analyze(run_dir: Path, verbose: bool = False) -> tuple[int, list[str]]:
         f"{run.id}: {total - differences} of {total} checks judged as recorded"
         + (f", {differences} changed" if differences else " (verdicts reproduced exactly)")
     )
+    end = run.end
+    if not end.complete:
+        lines.append(f"{run.id}: {end.describe()}; its checks are incomplete")
+        return int(ExitCode.INFRASTRUCTURE), lines
     return (int(ExitCode.NEW_DEVIATIONS) if differences else 0), lines
 
 

@@ -1,4 +1,5 @@
-"""One run of the suite: its id, its output directory, its history and its measured figures."""
+"""One run of the suite: its id, its output directory, its history, how it ended and its measured
+figures."""
 
 from __future__ import annotations
 
@@ -30,7 +31,12 @@ class Run:
     fixed_deviations: list[str] = field(default_factory=list)
     operations: int = 0
     operation_seconds: float = 0.0
+    test_call_seconds: float = 0.0  # the tests' call phases (no fixture set-up or teardown)
     heartbeat: Heartbeat = field(default_factory=Heartbeat)
+    setup_error: str | None = None  # what ended the run at start-up (before pytest.exit)
+    interruption: str | None = None  # Ctrl-C, SIGTERM or another pytest.exit
+    started: float = field(default_factory=time.monotonic)  # the session's start (configure)
+    finished: float | None = None  # the session's end (sessionfinish), see finish()
 
     @classmethod
     def create(cls, reports_root: Path) -> Run:
@@ -58,10 +64,58 @@ class Run:
 
     @property
     def did_anything(self) -> bool:
-        return bool(self.history.count or self.timings or self.infrastructure_errors)
+        return bool(
+            self.history.count
+            or self.timings
+            or self.infrastructure_errors
+            or self.setup_error
+            or self.interruption
+        )
+
+    def ending_errors(self) -> list[str]:
+        """What ended the run before its checks were done: the start-up error, the interruption
+        (the infrastructure errors of its tests are listed apart)."""
+        return [e for e in (self.setup_error, self.interruption) if e]
+
+    def finish(self) -> None:
+        """The session ended: the run's wall time stops here (the first call counts)."""
+        if self.finished is None:
+            self.finished = time.monotonic()
+
+    @property
+    def wall_seconds(self) -> float:
+        """From the session's start to its end (or to now, before it ended)."""
+        end = self.finished if self.finished is not None else time.monotonic()
+        return end - self.started
+
+    def throughput(self) -> dict[str, Any]:
+        """Checked operations per second, three ways: of the scenarios' own time (the requests
+        judged and the oracle, without provisioning), of the tests' call phases (provisioning and
+        propagation included, fixtures such as the cluster start not), and of the run's wall time
+        (everything from start-up to the summary: image, cluster, seeding, every test)."""
+        checks = len(self.checks)
+        wall = self.wall_seconds
+
+        def rate(count: int, seconds: float) -> float | None:
+            return round(count / seconds, 3) if seconds > 0 else None
+
+        return {
+            "checked_operations": checks,
+            "wall_seconds": round(wall, 3),
+            "checked_operations_per_second_of_wall_time": rate(checks, wall),
+            "test_call_seconds": round(self.test_call_seconds, 3),
+            "checked_operations_per_second_of_test_calls": rate(checks, self.test_call_seconds),
+            "scenario_checked_operations": self.operations,
+            "scenario_seconds": round(self.operation_seconds, 3),
+            "checked_operations_per_second_of_scenario_time": rate(
+                self.operations, self.operation_seconds
+            ),
+        }
 
     def write_summary(self) -> Path:
+        """timings.json: the timings, the throughput figures and the run's facts."""
         self.dir.mkdir(parents=True, exist_ok=True)
         path = self.dir / "timings.json"
-        path.write_text(json.dumps({"timings": self.timings, **self.facts}, indent=2, default=str))
+        document = {"timings": self.timings, "throughput": self.throughput(), **self.facts}
+        path.write_text(json.dumps(document, indent=2, default=str))
         return path

@@ -1,8 +1,10 @@
 """``report.html``: one self-contained page a person reads after a run (no script, no network).
 
-It shows the permission matrix (operation x query kind x expected vs observed), every deviation
-with its minimal example, the passage it contradicts and how to reproduce it, and the coverage
-statistics. Matrix rows carry ``data-*`` attributes so that a browser test can read them back.
+It opens with how the run ended (exit status, its meaning, the errors that ended it; red unless
+0), then shows the permission matrix (operation x query kind x expected vs observed), every
+deviation with its minimal example, the passage it contradicts and how to reproduce it, and the
+coverage statistics. Matrix rows carry ``data-*`` attributes so that a browser test can read them
+back.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from conformance import deviations
 from conformance.errors import SetupError
 from reports import coverage, records
 from reports.coverage import VERDICT_COLUMNS
-from reports.records import RecordedRun
+from reports.records import RecordedRun, RunEnd
 from reports.reproduce import reproduction
 
 STYLE = """
@@ -28,6 +30,8 @@ text-align:left;vertical-align:top}th{background:#f3f3f3}.agrees{background:#eef
 .known-deviation{background:#fff6dd}.new-deviation{background:#fde8e8}
 pre{background:#f7f7f7;padding:.6em;overflow-x:auto;white-space:pre-wrap}
 blockquote{border-left:4px solid #bbb;margin:.5em 0;padding:.2em 1em;color:#444}
+.end{border:2px solid;padding:.5em 1em;margin:1em 0}.end.ok{background:#eef8ee;border-color:#393}
+.end.failed{background:#fde8e8;border-color:#c00;color:#800}.end ul{margin:.3em 0}
 """
 
 
@@ -207,9 +211,11 @@ def _facts_html(summary: Mapping[str, Any]) -> str:
         "hypothesis_profile",
         "hypothesis_seed",
         "exit_status",
+        "exit_meaning",
         "checks",
         "tests",
         "timings",
+        "throughput",
     )
     rows = "".join(
         f"<tr><th>{k}</th><td>{escape(str(summary.get(k)))}</td></tr>"
@@ -219,11 +225,34 @@ def _facts_html(summary: Mapping[str, Any]) -> str:
     return f'<table id="facts">{rows}</table>'
 
 
+def _end_html(end: RunEnd, checks: int) -> str:
+    """The banner: exit status, meaning and errors; green for 0, red otherwise."""
+    status = "none" if end.status is None else str(end.status)
+    headline = (
+        f"No {records.SUMMARY}: {end.meaning}."
+        if end.status is None
+        else f"The run ended with exit {end.status} ({end.meaning})."
+    )
+    errors = "".join(f"<li>{escape(error)}</li>" for error in end.errors)
+    incomplete = (
+        ""
+        if end.complete
+        else f"<p>Its checks are incomplete: this page shows the {checks} check(s) made before "
+        "it ended.</p>"
+    )
+    return (
+        f'<div id="run-end" class="end {"ok" if end.status == 0 else "failed"}" '
+        f'data-exit-status="{status}"><b>{escape(headline)}</b>'
+        f"{f'<ul>{errors}</ul>' if errors else ''}{incomplete}</div>"
+    )
+
+
 def render(run: RecordedRun, feasible: Sequence[str]) -> str:
     return (
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
         f"<title>druid-conformance {escape(run.id)}</title><style>{STYLE}</style></head><body>"
-        f"<h1>druid-conformance run {escape(run.id)}</h1>{_facts_html(run.summary)}"
+        f"<h1>druid-conformance run {escape(run.id)}</h1>{_end_html(run.end, len(run.checks))}"
+        f"{_facts_html(run.summary)}"
         "<h2>Permission matrix</h2><p>One row per operation, query kind and the verdict the "
         "documentation gives; observed lists Druid's answers (status x number of checks).</p>"
         f"{_matrix_html(matrix(run.checks))}"

@@ -3,10 +3,15 @@
 ``conftest.py`` registers it with one call (:func:`install`), so report writing stays out of the
 suite's fixtures. It also ends every failed check's text with how to reproduce it (the replay
 command and curl), from the new deviations recorded while that test ran.
+
+The reports are written when the session finishes, however it ends: pytest calls the terminal
+summary only for some exit statuses (not for a ``pytest.exit`` at start-up with the suite's own
+codes, 10-16), and a run that ended there must still say how in its directory.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -36,10 +41,23 @@ class RunReports:
     def __init__(self, run: Run) -> None:
         self.run = run
         self._first_check: dict[str, int] = {}
-        self._session: pytest.Session | None = None
+        self._written: list[Path] = []
+        self._end: records.RunEnd | None = None
+        self._failure: str | None = None  # writing the reports failed
+        self._summarized = False  # pytest called the terminal summary
 
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        self._session = session  # its exitstatus is final only after every sessionfinish
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call":
+            self.run.test_call_seconds += report.duration
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """Ctrl-C, SIGTERM (conftest turns it into KeyboardInterrupt) or a pytest.exit."""
+        error = excinfo.value
+        if isinstance(error, pytest.exit.Exception):
+            if self.run.setup_error is None:  # _fail_setup recorded its own
+                self.run.interruption = f"pytest.exit: {error.msg}"
+        else:  # SIGTERM comes as KeyboardInterrupt("signal 15")
+            self.run.interruption = f"{type(error).__name__} ({error or 'Ctrl-C or SIGINT'})"
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         self._first_check[nodeid] = len(self.run.checks)
@@ -68,25 +86,53 @@ class RunReports:
         return reproduction(self.run.dir, line, last.exchange.to_json())
 
     @pytest.hookimpl(trylast=True)
-    def pytest_terminal_summary(
-        self, terminalreporter: Any, exitstatus: int, config: pytest.Config
-    ) -> None:
-        if not self.run.did_anything:
-            return
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """After every other sessionfinish (conftest's sets exit 16, junitxml writes junit.xml):
+        the exit status is final, and the run's directory gets its summary and report."""
+        self.run.finish()
+        if not (self.run.dir.exists() or self.run.did_anything):
+            return  # e.g. --junitxml elsewhere and nothing done: no run directory to explain
         self.run.history.close()
-        status = int(self._session.exitstatus if self._session is not None else exitstatus)
+        status = int(session.exitstatus)
+        errors = masked(self.run, [*self.run.ending_errors(), *self.run.infrastructure_errors])
+        self._end = records.RunEnd(status, summary.exit_meaning(status), tuple(errors))
+        terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+        stats = terminal.stats if terminal is not None else {}
         try:
-            paths = write_reports(self.run, terminalreporter.stats, status, config)
-        except Exception as error:  # a broken report must not hide the verdicts above it
-            terminalreporter.write_line(
-                f"druid-conformance: writing the reports failed: {type(error).__name__}: {error}",
-                red=True,
+            self._written = write_reports(self.run, stats, status, session.config)
+        except Exception as error:  # a broken report must not hide the verdicts
+            self._failure = (
+                f"druid-conformance: writing the reports failed: {type(error).__name__}: {error}"
             )
-            if self._session is not None:
-                self._session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+            if status in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        self._summarized = True
+        self._tell(terminalreporter)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """Exit statuses without a terminal summary (start-up ends): say it here."""
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        if not self._summarized and terminal is not None:
+            self._tell(terminal)
+
+    def _tell(self, terminal: Any) -> None:
+        if self._failure is not None:
+            terminal.write_line(self._failure, red=True)
             return
-        for path in paths:
-            terminalreporter.write_line(f"report: {path}")
+        if not self._written or self._end is None:
+            return
+        if self._end.status != 0:
+            terminal.write_line(f"druid-conformance: {self._end.describe()}", red=True)
+        for path in self._written:
+            terminal.write_line(f"report: {path}")
+
+
+def masked(run: Run, errors: list[str]) -> list[str]:
+    """Error messages with the run's secrets masked (they are written and printed)."""
+    return [str(run.history.redact(error)) for error in errors]
 
 
 def _test_counts(stats: dict[str, list[Any]]) -> dict[str, int]:
@@ -101,26 +147,32 @@ def feasible_cell_names(config: pytest.Config) -> list[str]:
 def write_reports(
     run: Run, stats: dict[str, list[Any]], exit_status: int, config: pytest.Config
 ) -> list[Path]:
-    """summary.json from the run, then report.html from what the run directory holds."""
+    """summary.json from the run, report.html from what the run directory holds and the summary,
+    timings.json; also for a run that ended before its first exchange."""
     run.dir.mkdir(parents=True, exist_ok=True)
-    recorded = records.load(run.dir) if run.history.path.exists() else None
-    checks = recorded.checks if recorded is not None else []
+    if run.history.path.exists():
+        recorded = records.load(run.dir)
+    else:
+        recorded = records.RecordedRun(run.dir, {}, [])
     feasible = feasible_cell_names(config)
     document = summary.build(
         run.id,
         run.facts,
         run.timings,
-        checks,
+        recorded.checks,
         _test_counts(stats),
         exit_status,
-        run.infrastructure_errors,
+        masked(run, run.infrastructure_errors),
         run.fixed_deviations,
         selection=list(config.invocation_params.args),
         feasible=feasible,
+        errors=masked(run, run.ending_errors()),
+        throughput=run.throughput(),
     )
     paths = [summary.write(run.dir / records.SUMMARY, document)]
-    if recorded is not None:
-        paths.append(html.write(run.dir / REPORT, recorded, feasible))
+    recorded = dataclasses.replace(recorded, summary=document)
+    paths.append(html.write(run.dir / REPORT, recorded, feasible))
+    run.write_summary()  # timings.json, also when conftest's terminal summary does not run
     junit = Path(str(getattr(config.option, "xmlpath", "") or ""))
     if junit.name and junit.exists():
         paths.insert(0, junit)

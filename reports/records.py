@@ -1,4 +1,5 @@
-"""Reading a run back from ``reports/<run-id>/``: its exchanges, its checks, its summary.
+"""Reading a run back from ``reports/<run-id>/``: its exchanges, its checks, its summary and
+how it ended.
 
 Every later use of a run (the HTML report, ``analyze``, ``replay``, certification bundles) reads
 the same files the run wrote, so what they show is what was recorded, not what is in memory.
@@ -17,10 +18,48 @@ from conformance.checks import Check
 from conformance.errors import BadInputError
 from conformance.oracle import Case, CaseError, decide
 from fixtures.client import Exchange
+from reports.summary import exit_meaning
 
 HISTORY = "history.jsonl"
 SUMMARY = "summary.json"
 TIMINGS = "timings.json"
+COMPLETE_STATUSES = (0, 1)  # every selected check ran: they agreed, or one failed
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """How a run ended, as its summary.json says: its exit status (None without summary.json),
+    what that status means and the errors that ended it."""
+
+    status: int | None
+    meaning: str
+    errors: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """The run judged every check it set out to (exit 0 or 1); otherwise its checks are
+        only those made before it ended."""
+        return self.status in COMPLETE_STATUSES
+
+    def describe(self) -> str:
+        """One line: 'the run ended with exit 16 (infrastructure error): ...'."""
+        if self.status is None:
+            return f"the run left no {SUMMARY} ({self.meaning})"
+        text = f"the run ended with exit {self.status} ({self.meaning})"
+        if self.errors:
+            more = len(self.errors) - 1
+            text += f": {self.errors[0]}" + (f" (and {more} more error(s))" if more else "")
+        return text
+
+    @classmethod
+    def of(cls, summary: Mapping[str, Any]) -> RunEnd:
+        status = summary.get("exit_status")
+        if not isinstance(status, int):
+            return cls(None, "it did not end normally: killed, or its reports were not written")
+        meaning = summary.get("exit_meaning") or exit_meaning(status)
+        # summary.json before "errors" was written listed only the infrastructure errors
+        errors = summary.get("errors", summary.get("infrastructure_errors")) or []
+        return cls(status, str(meaning), tuple(str(e) for e in errors))
 
 
 @dataclass(frozen=True)
@@ -36,6 +75,11 @@ class RecordedRun:
     def id(self) -> str:
         return self.dir.name
 
+    @property
+    def end(self) -> RunEnd:
+        """How the run ended (from summary.json; unknown when only timings.json is there)."""
+        return RunEnd.of(self.summary)
+
     def exchange_of(self, check: Mapping[str, Any]) -> dict[str, Any] | None:
         seq = check.get("exchange_seq")
         return self.exchanges.get(seq) if isinstance(seq, int) else None
@@ -47,12 +91,18 @@ class RecordedRun:
         raise BadInputError(f"{self.dir}: no check with case id {case_id!r}")
 
 
-def load(run_dir: Path) -> RecordedRun:
-    """Read a run directory; a clear BadInputError for anything that is not one."""
+def load(run_dir: Path, require_history: bool = True) -> RecordedRun:
+    """Read a run directory; a clear BadInputError for anything that is not one. Without
+    ``require_history``, a run that ended before its first exchange (its summary.json says how)
+    is read as one with no exchange and no check."""
     history = run_dir / HISTORY
-    if not history.is_file():
-        raise BadInputError(f"{run_dir}: not a run directory (no {HISTORY})")
-    exchanges, checks = parse_history(history.read_text(encoding="utf-8"), str(history))
+    if history.is_file():
+        exchanges, checks = parse_history(history.read_text(encoding="utf-8"), str(history))
+    elif not require_history and (run_dir / SUMMARY).is_file():
+        exchanges, checks = {}, []
+    else:
+        wanted = HISTORY if require_history else f"{HISTORY} or {SUMMARY}"
+        raise BadInputError(f"{run_dir}: not a run directory (no {wanted})")
     return RecordedRun(run_dir, exchanges, checks, _summary(run_dir))
 
 
@@ -80,7 +130,10 @@ def _summary(run_dir: Path) -> dict[str, Any]:
     for name in (SUMMARY, TIMINGS):
         path = run_dir / name
         if path.is_file():
-            data = json.loads(path.read_text(encoding="utf-8"))
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as error:
+                raise BadInputError(f"{path}: not JSON ({error})") from None
             return data if isinstance(data, dict) else {}
     return {}
 

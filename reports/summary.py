@@ -1,8 +1,10 @@
 """``summary.json``: a run in one small document, for CI dashboards, certification and people.
 
 It names what was tested (Druid version, image, substitutions), how (suite version, oracle and
-Hypothesis profiles, seed), what came out (checks per verdict and outcome, deviations known and
-new, pytest's own counts, the exit status) and how long it took.
+Hypothesis profiles, seed), how the run ended (its exit status, what that status means and the
+errors that ended it), what came out (checks per verdict and outcome, deviations known and new,
+pytest's own counts) and how long it took. A run writes it however it ends, also when it ends at
+start-up with no check at all.
 """
 
 from __future__ import annotations
@@ -14,12 +16,34 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from conformance.errors import ExitCode
 from reports import coverage
 
 SCHEMA = 1
 DISTRIBUTION = "druid-msq-conformance"
 OUTCOMES = ("agrees", "known-deviation", "new-deviation")
 TEST_OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "deselected")
+
+# What a run's exit status means (README "Exit codes"): pytest's own 0-5, the suite's from 10.
+EXIT_MEANINGS = {
+    0: "every check passed",
+    1: "a check failed",
+    2: "interrupted",
+    3: "internal error",
+    4: "usage error",
+    5: "no test collected",
+    int(ExitCode.NO_DOCKER): "no Docker engine",
+    int(ExitCode.IMAGE_BUILD): "the Druid image could not be built or pulled",
+    int(ExitCode.CLUSTER_START): "cluster did not become ready",
+    int(ExitCode.UNREACHABLE): "Druid unreachable",
+    int(ExitCode.BAD_CREDENTIALS): "admin credentials rejected",
+    int(ExitCode.BAD_INPUT): "bad input",
+    int(ExitCode.INFRASTRUCTURE): "infrastructure error",
+}
+
+
+def exit_meaning(status: int) -> str:
+    return EXIT_MEANINGS.get(status, f"unknown exit status {status}")
 
 
 def suite_version() -> str:
@@ -60,8 +84,12 @@ def build(
     fixed_deviations: Sequence[str] = (),
     selection: Sequence[str] = (),
     feasible: Sequence[str] = (),
+    errors: Sequence[str] = (),
+    throughput: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """``feasible``: the task-API cells the run could hit (its settings decide), for coverage."""
+    """``feasible``: the task-API cells the run could hit (its settings decide), for coverage.
+    ``errors``: what ended the run early (the start-up error, the interruption); ``errors`` in
+    the document lists them followed by every infrastructure error."""
     outcomes = Counter(str(c["outcome"]) for c in checks)
     return {
         "schema": SCHEMA,
@@ -76,6 +104,8 @@ def build(
         "hypothesis_seed": facts.get("hypothesis_seed"),
         "selection": list(selection),
         "exit_status": exit_status,
+        "exit_meaning": exit_meaning(exit_status),
+        "errors": [*errors, *infrastructure_errors],
         "tests": {name: int(tests.get(name, 0)) for name in TEST_OUTCOMES},
         "checks": {"total": len(checks), **{k: outcomes.get(k, 0) for k in OUTCOMES}},
         "verdicts": verdict_counts(checks),
@@ -84,6 +114,7 @@ def build(
         "infrastructure_errors": list(infrastructure_errors),
         "certification_refused": facts.get("certification_refused"),
         "timings": dict(timings),
+        "throughput": dict(throughput or {}),
         "facts": dict(facts),
     }
 
