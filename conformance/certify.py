@@ -155,10 +155,15 @@ def handle(args: argparse.Namespace) -> int:
     print("certify: " + " ".join(["pytest", *command[3:]]), flush=True)
     rc = run_pytest(command)
     run_dir = _new_run(reports_dir, before)
-    if run_dir is None:
+    if run_dir is None or not (run_dir / records.HISTORY).is_file():
+        # ended before its first exchange: nothing to bundle; its summary.json says how
+        if run_dir is not None and (run_dir / records.SUMMARY).is_file():
+            end = records.load(run_dir, require_history=False).end
+            print(f"certify: no bundle: {end.describe()}", flush=True)
         if rc in _SETUP_EXITS:  # e.g. --druid-url unreachable (13): no bundle, pytest's code
             return rc
-        raise SetupError("the certification run wrote no run directory", ExitCode.INFRASTRUCTURE)
+        what = "wrote no run directory" if run_dir is None else f"recorded nothing in {run_dir}"
+        raise SetupError(f"the certification run {what}", ExitCode.INFRASTRUCTURE)
     summary = records.load(run_dir).summary
     declared = described.get("druid_version")
     described["druid_version"] = str(summary.get("druid_version"))

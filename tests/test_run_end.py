@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from conformance import analyze
+from conformance import analyze, certify
 from conformance.cli import main
 from conformance.conftest import throughput_lines
 from conformance.run import Run
-from reports import html, records
+from reports import html, records, summary
 from tests.recorded_runs import make_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -280,3 +280,30 @@ def test_throughput_names_what_each_figure_divides_by(tmp_path: Path) -> None:
     assert "= 0.18/s" in lines[0] and "100.0 s of test calls = 0.28/s" in lines[0]
     assert "28 of them in 4.1 s of scenario time" in lines[1] and lines[1].endswith("= 6.83/s")
     assert throughput_lines(Run.create(tmp_path).throughput()) == []  # no check, no figure
+
+
+def test_certify_of_a_run_that_ended_at_start_up_says_how_and_writes_no_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reports = tmp_path / "reports"
+    product_file = tmp_path / "product.yaml"
+    product_file.write_text("vendor: V\nproduct: P\n")
+
+    def fake_pytest(command: list[str], grace: float = 0.0) -> int:
+        run_dir = reports / "20260101T000000Z-abc123"
+        document = summary.build(
+            run_dir.name, {}, {}, [], {}, 13, errors=["cannot reach Druid at http://x: refused"]
+        )
+        summary.write(run_dir / records.SUMMARY, document)
+        (run_dir / "junit.xml").write_text("<testsuites/>")
+        return 13
+
+    monkeypatch.setattr(certify, "run_pytest", fake_pytest)
+    out = tmp_path / "bundle.tar.gz"
+    arguments = ["--reports-dir", str(reports), "-o", str(out), "--druid-url", "http://x:1"]
+    assert main(["certify", "--product", str(product_file), *arguments]) == 13
+    assert (
+        "certify: no bundle: the run ended with exit 13 (Druid unreachable): cannot reach Druid "
+        "at http://x: refused"
+    ) in capsys.readouterr().out
+    assert not out.exists()
