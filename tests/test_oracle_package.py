@@ -70,6 +70,14 @@ def test_the_fresh_interpreter_answers_a_case(probe: dict[str, Any]) -> None:
     assert verdict["required"] == [{"type": "DATASOURCE", "name": "wikipedia", "action": "READ"}]
 
 
+def test_public_api_is_exported_and_documented() -> None:
+    documented = (ROOT / "docs" / "oracle.md").read_text()
+    for name in oracle.__all__:
+        assert hasattr(oracle, name), name
+        assert f"`{name}`" in documented, f"{name} is not in docs/oracle.md"
+    assert len(oracle.__all__) == len(set(oracle.__all__))
+
+
 @pytest.mark.parametrize(
     ("version", "profile"),
     [
