@@ -36,7 +36,7 @@ EXIT_MEANINGS = {
     int(ExitCode.IMAGE_BUILD): "the Druid image could not be built or pulled",
     int(ExitCode.CLUSTER_START): "cluster did not become ready",
     int(ExitCode.UNREACHABLE): "Druid unreachable",
-    int(ExitCode.BAD_CREDENTIALS): "admin credentials rejected",
+    int(ExitCode.BAD_CREDENTIALS): "admin credentials rejected or not an admin's",
     int(ExitCode.BAD_INPUT): "bad input",
     int(ExitCode.INFRASTRUCTURE): "infrastructure error",
 }
