@@ -135,7 +135,7 @@ def normalize_settings(profile: Profile, settings: Mapping[str, Any]) -> dict[st
     for key, value in settings.items():
         short = by_property.get(key, key)
         if short not in SETTINGS:
-            raise ProfileError(f"unknown setting {key!r}; known: {', '.join(sorted(SETTINGS))}")
+            raise _unknown_setting(key)
         if short not in profile.settings:
             raise ProfileError(f"setting {short!r} does not exist in profile {profile.name}")
         expected = SETTINGS[short][1]
@@ -164,16 +164,26 @@ def parse_settings(items: Sequence[str]) -> dict[str, Any]:
     VALUE is JSON (``true``, ``["a","b"]``). KEY is a short name or a runtime property;
     ``normalize_settings`` checks both against a profile.
     """
+    by_property = {prop: short for short, (prop, _) in SETTINGS.items()}
     settings: dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
+        key = key.strip()
+        if not sep or not key:
             raise ProfileError(f"setting {item!r}: expected KEY=VALUE")
+        short = by_property.get(key, key)
+        if short not in SETTINGS:  # the key first: foo=bar is an unknown setting, not bad JSON
+            raise _unknown_setting(key)
         try:
-            settings[key.strip()] = json.loads(raw)
+            settings[key] = json.loads(raw)
         except json.JSONDecodeError:
-            raise ProfileError(f"setting {key.strip()}: value {raw!r} is not JSON") from None
+            example = "true or false" if SETTINGS[short][1] is bool else 'e.g. ["a","b"]'
+            raise ProfileError(f"setting {key}: value {raw!r} is not JSON ({example})") from None
     return settings
+
+
+def _unknown_setting(key: str) -> ProfileError:
+    return ProfileError(f"unknown setting {key!r}; known: {', '.join(sorted(SETTINGS))}")
 
 
 def runtime_properties(settings: Mapping[str, Any]) -> dict[str, str]:
