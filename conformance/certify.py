@@ -203,7 +203,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--druid-coordinator-url",
         type=options.argument(options.http_url, "--druid-coordinator-url"),
-        help="with --druid-url: the security API",
+        help="only with --druid-url: the security API",
     )
     parser.add_argument(
         "--druid-version",

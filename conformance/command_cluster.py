@@ -32,7 +32,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--druid-coordinator-url",
         type=argument(http_url, "--druid-coordinator-url"),
-        help="with --druid-url: where the basic-security API answers",
+        help="only with --druid-url: where the basic-security API answers",
     )
     parser.add_argument(
         "--druid-version",

@@ -81,7 +81,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--druid-coordinator-url",
         default=None,
-        help="with --druid-url: where the basic-security API answers "
+        help="only with --druid-url: where the basic-security API answers "
         "(default: the Router's /proxy/coordinator)",
     )
     # no argparse type for the numbers: _check_options refuses a bad one in one line (exit 15),
@@ -115,7 +115,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--reports-dir",
         default="reports",
-        help="where each run writes reports/<run-id>/ (default: ./reports)",
+        help="where each run writes reports/<run-id>/, made if absent (default: ./reports)",
     )
 
 
