@@ -55,6 +55,7 @@ from reports import coverage, records
 from reports import plugin as report_plugin
 
 RUN_KEY = pytest.StashKey[Run]()
+GIVEN_CLUSTER_KEY = pytest.StashKey[Cluster]()  # --druid-url, connected at configure time
 hypothesis_profiles.register()
 
 
@@ -216,6 +217,26 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUN_KEY] = run
     # reports/plugin.py: junit.xml into the run's directory, summary.json, report.html
     report_plugin.install(config, run)
+    if config.getoption("--druid-url") and not _only_listing(config):
+        _connect_given_cluster(config, run)
+
+
+def _only_listing(config: pytest.Config) -> bool:
+    return bool(config.getoption("help", False) or config.getoption("collectonly", False))
+
+
+def _connect_given_cluster(config: pytest.Config, run: Run) -> None:
+    """A --druid-url that does not answer, or rejects the admin, stops the run before collection
+    with one line (13 or 14), not inside the first test's set-up."""
+    try:
+        given = connect_external_cluster(
+            config.getoption("--druid-url"),
+            config.getoption("--druid-coordinator-url"),
+            admin_from_environment(),
+        )
+    except SetupError as exc:
+        _fail_setup(exc, run)
+    config.stash[GIVEN_CLUSTER_KEY] = given
 
 
 @pytest.hookimpl(wrapper=True)
@@ -329,6 +350,9 @@ def run(pytestconfig: pytest.Config) -> Run:
 
 
 def _start_cluster(config: pytest.Config, run: Run) -> Cluster:
+    given = config.stash.get(GIVEN_CLUSTER_KEY, None)
+    if given is not None:
+        return given
     url = config.getoption("--druid-url")
     if url:
         admin = admin_from_environment()
