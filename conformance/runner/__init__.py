@@ -1,0 +1,1 @@
+"""The runner: scenario execution, the judge, checks and the known-deviation registry."""

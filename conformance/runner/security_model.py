@@ -1,0 +1,251 @@
+"""What druid-basic-security holds, as the state machine believes it: a pure model.
+
+Users (each with a password), roles, which users hold which roles, and each role's permission
+list, changed as basic-security changes them (Druid 27, ``druid-basic-security.md``):
+
+- a user exists in the authenticator (name, password) and in the authorizer (name, roles) alike;
+- a role's permission list is replaced whole ("This replaces the previous set of permissions");
+- deleting a role takes it from every user holding it; deleting a user takes its roles with it;
+- creating a user or role that exists, assigning a role the user holds already (Druid answers
+  400) or unassigning one it does not hold, and naming a user or role that does not exist, are
+  refused: :class:`ModelError`, and the model stays as it was.
+
+The model remembers every name it ever created, deleted or not (``known_users``,
+``known_roles``): a deleted user can still be made to send requests (Druid must answer 401), and
+a comparison with Druid's listings is restricted to the model's own names.
+
+It never talks to Druid and imports only the standard library and ``conformance.oracle``
+(``tests/test_security_model.py`` checks both, and the model's behaviour).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from conformance.oracle import Grants, Permission
+
+__all__ = ["ModelError", "SecurityModel", "SecuritySnapshot", "compare", "describe"]
+
+
+class ModelError(ValueError):
+    """A transition basic-security refuses (or one naming what does not exist)."""
+
+
+def _key(permission: Permission) -> tuple[str, str, str]:
+    return (permission.type, permission.pattern, permission.action.value)
+
+
+@dataclass(frozen=True)
+class SecuritySnapshot:
+    """Who exists and who holds what: the model's belief, or what basic-security lists.
+
+    Permission lists are sets here: their order and repeats grant nothing.
+    """
+
+    users: frozenset[str]  # the authenticator's users
+    authorizer_users: frozenset[str]  # the authorizer's users
+    roles: frozenset[str]
+    assignments: Mapping[str, frozenset[str]]  # each authorizer user's roles
+    permissions: Mapping[str, frozenset[Permission]]  # each role's permissions
+
+
+def _names(names: Iterable[str]) -> str:
+    return "[" + ", ".join(sorted(names)) + "]"
+
+
+def _permissions(permissions: Iterable[Permission]) -> str:
+    shown = sorted(f"{a} {t} {p!r}" for t, p, a in map(_key, permissions))
+    return "[" + ", ".join(shown) + "]"
+
+
+def describe(snapshot: SecuritySnapshot) -> str:
+    """The snapshot, one line per fact, sorted (for an assertion message)."""
+    lines = [
+        f"users: {_names(snapshot.users)}",
+        f"authorizer users: {_names(snapshot.authorizer_users)}",
+        f"roles: {_names(snapshot.roles)}",
+    ]
+    lines += [
+        f"roles of {u}: {_names(snapshot.assignments[u])}" for u in sorted(snapshot.assignments)
+    ]
+    lines += [
+        f"permissions of {r}: {_permissions(snapshot.permissions[r])}"
+        for r in sorted(snapshot.permissions)
+    ]
+    return "\n".join(lines)
+
+
+def compare(model: SecuritySnapshot, druid: SecuritySnapshot) -> list[str]:
+    """Where Druid's snapshot differs from the model's, one line each; empty when they agree."""
+    found: list[str] = []
+    for what, mine, theirs in (
+        ("users", model.users, druid.users),
+        ("authorizer users", model.authorizer_users, druid.authorizer_users),
+        ("roles", model.roles, druid.roles),
+    ):
+        if mine != theirs:
+            found.append(
+                f"{what}: only in the model {_names(mine - theirs)}, "
+                f"only in Druid {_names(theirs - mine)}"
+            )
+    empty: frozenset[str] = frozenset()
+    for user in sorted(model.assignments.keys() | druid.assignments.keys()):
+        mine, theirs = model.assignments.get(user, empty), druid.assignments.get(user, empty)
+        if mine != theirs:
+            found.append(f"roles of {user}: model {_names(mine)}, Druid {_names(theirs)}")
+    none: frozenset[Permission] = frozenset()
+    for role in sorted(model.permissions.keys() | druid.permissions.keys()):
+        held, listed = model.permissions.get(role, none), druid.permissions.get(role, none)
+        if held != listed:
+            found.append(
+                f"permissions of {role}: model {_permissions(held)}, Druid {_permissions(listed)}"
+            )
+    return found
+
+
+class SecurityModel:
+    """Users, passwords, roles, assignments and permission lists; every change is a method.
+
+    Queries answer in creation order (what Hypothesis draws from shrinks towards older names).
+    ``revision`` counts the changes made so far.
+    """
+
+    def __init__(self) -> None:
+        self._passwords: dict[str, str] = {}  # every user ever created, deleted or not
+        self._users: dict[str, dict[str, None]] = {}  # existing users: their roles, in order
+        self._known_roles: dict[str, None] = {}  # every role ever created
+        self._roles: dict[str, tuple[Permission, ...]] = {}  # existing roles: their permissions
+        self.revision = 0
+
+    # -- transitions ---------------------------------------------------------------------------
+    def create_user(self, user: str, password: str) -> None:
+        if user in self._users:
+            raise ModelError(f"user {user} exists already")
+        self._passwords.pop(user, None)  # a name created again moves to the end
+        self._passwords[user] = password
+        self._users[user] = {}
+        self.revision += 1
+
+    def delete_user(self, user: str) -> None:
+        self._existing_user(user)
+        del self._users[user]
+        self.revision += 1
+
+    def create_role(self, role: str, permissions: Iterable[Permission] = ()) -> None:
+        if role in self._roles:
+            raise ModelError(f"role {role} exists already")
+        self._known_roles.pop(role, None)
+        self._known_roles[role] = None
+        self._roles[role] = tuple(permissions)
+        self.revision += 1
+
+    def set_permissions(self, role: str, permissions: Iterable[Permission]) -> None:
+        """Replace the role's whole permission list (grant and revoke at once)."""
+        self._existing_role(role)
+        self._roles[role] = tuple(permissions)
+        self.revision += 1
+
+    def delete_role(self, role: str) -> None:
+        self._existing_role(role)
+        del self._roles[role]
+        for roles in self._users.values():
+            roles.pop(role, None)
+        self.revision += 1
+
+    def assign(self, user: str, role: str) -> None:
+        roles = self._existing_user(user)
+        self._existing_role(role)
+        if role in roles:
+            raise ModelError(f"user {user} holds role {role} already")
+        roles[role] = None
+        self.revision += 1
+
+    def unassign(self, user: str, role: str) -> None:
+        roles = self._existing_user(user)
+        if role not in roles:
+            raise ModelError(f"user {user} does not hold role {role}")
+        del roles[role]
+        self.revision += 1
+
+    # -- queries -------------------------------------------------------------------------------
+    def users(self) -> tuple[str, ...]:
+        """The users that exist."""
+        return tuple(u for u in self._passwords if u in self._users)
+
+    def roles(self) -> tuple[str, ...]:
+        """The roles that exist."""
+        return tuple(r for r in self._known_roles if r in self._roles)
+
+    def known_users(self) -> tuple[str, ...]:
+        """Every user ever created, deleted or not."""
+        return tuple(self._passwords)
+
+    def known_roles(self) -> tuple[str, ...]:
+        """Every role ever created, deleted or not."""
+        return tuple(self._known_roles)
+
+    def exists(self, user: str) -> bool:
+        return user in self._users
+
+    def role_exists(self, role: str) -> bool:
+        return role in self._roles
+
+    def password(self, user: str) -> str:
+        """The password the user was created with (also once deleted: it then gets 401)."""
+        if user not in self._passwords:
+            raise ModelError(f"no user {user} was ever created")
+        return self._passwords[user]
+
+    def roles_of(self, user: str) -> tuple[str, ...]:
+        """The user's roles in the order assigned; none once the user is deleted."""
+        self.password(user)
+        return tuple(self._users.get(user, ()))
+
+    def roles_lacking(self, user: str) -> tuple[str, ...]:
+        """The existing roles the (existing) user does not hold: what may be assigned."""
+        held = self._existing_user(user)
+        return tuple(r for r in self.roles() if r not in held)
+
+    def assignments(self) -> tuple[tuple[str, str], ...]:
+        """Every (user, role) held."""
+        return tuple((u, r) for u in self.users() for r in self._users[u])
+
+    def assignable(self) -> tuple[tuple[str, str], ...]:
+        """Every (user, role) that may be assigned: both exist, the user lacks the role."""
+        return tuple((u, r) for u in self.users() for r in self.roles_lacking(u))
+
+    def permissions_of(self, role: str) -> tuple[Permission, ...]:
+        """The role's permission list, as last set."""
+        self._existing_role(role)
+        return self._roles[role]
+
+    def permissions(self, user: str) -> tuple[Permission, ...]:
+        """What the user holds: the union of its roles' lists, without repeats; none once
+        deleted. The oracle's ``Case.permissions``."""
+        held = (p for r in self.roles_of(user) for p in self._roles[r])
+        return tuple(dict.fromkeys(held))
+
+    def grants(self, user: str) -> Grants:
+        return Grants(self.permissions(user))
+
+    def snapshot(self) -> SecuritySnapshot:
+        """The model as basic-security should list it."""
+        users = frozenset(self._users)
+        return SecuritySnapshot(
+            users=users,
+            authorizer_users=users,
+            roles=frozenset(self._roles),
+            assignments={u: frozenset(roles) for u, roles in self._users.items()},
+            permissions={r: frozenset(held) for r, held in self._roles.items()},
+        )
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _existing_user(self, user: str) -> dict[str, None]:
+        if user not in self._users:
+            raise ModelError(f"user {user} does not exist")
+        return self._users[user]
+
+    def _existing_role(self, role: str) -> None:
+        if role not in self._roles:
+            raise ModelError(f"role {role} does not exist")
