@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conformance.command_cluster import admin_from_environment
+from conformance.cli.target import admin_from_environment
 from fixtures.client import Credentials, DruidClient
 from fixtures.cluster import connect_external_cluster
 from fixtures.provision import Grant, SecurityAdmin

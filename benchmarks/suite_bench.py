@@ -2,7 +2,7 @@
 
     python benchmarks/suite_bench.py [--druid-url URL] [--cold-caches] [--skip-build]
 
-See ``druid-conformance benchmark --help`` (conformance/benchmark.py) for what each figure is.
+See ``druid-conformance benchmark --help`` (conformance/cli/benchmark.py) for what each figure is.
 """
 
 from __future__ import annotations

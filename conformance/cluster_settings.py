@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from conformance.errors import BadInputError
 from conformance.oracle.profiles import (
     DEFAULT_PROFILE,
     ProfileError,
@@ -22,6 +21,7 @@ from conformance.oracle.profiles import (
     get_profile,
     parse_settings,
 )
+from fixtures.errors import BadInputError
 
 SETTINGS_KEY = pytest.StashKey[dict[str, Any]]()
 

@@ -18,14 +18,10 @@ from typing import Any
 
 import pytest
 
-from conformance import cluster_settings, hypothesis_profiles, options
-from conformance.command_cluster import admin_from_environment
-from conformance.errors import (
-    BadInputError,
-    ExitCode,
-    SetupError,
-    infrastructure_error_in,
-)
+from conformance import cluster_settings, hypothesis_profiles
+from conformance import plugin as report_plugin
+from conformance.cli.target import admin_from_environment
+from conformance.exit_codes import ExitCode, exit_code
 from conformance.oracle import (
     PROFILES,
     ProfileError,
@@ -34,9 +30,10 @@ from conformance.oracle import (
     profile_for_version,
     runtime_properties,
 )
-from conformance.run import Run
-from conformance.scenario import Judge, ScenarioRunner
+from conformance.runner.run import Run
+from conformance.runner.scenario import Judge, ScenarioRunner
 from conformance.test_support import UserFactory
+from fixtures import options
 from fixtures.cleanup import INVENTORY_EVENT, Cleaned, Inventory, clean, footprint, inventory
 from fixtures.client import Credentials, DruidClient, Recorder
 from fixtures.cluster import (
@@ -45,6 +42,7 @@ from fixtures.cluster import (
     start_container_cluster,
 )
 from fixtures.engine import check_docker_host, check_state_dir, ensure_engine
+from fixtures.errors import BadInputError, SetupError, infrastructure_error_in
 from fixtures.image import build_image, pull_or_find
 from fixtures.progress import say, set_sink, step
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
@@ -52,7 +50,7 @@ from fixtures.releases import default_version
 from fixtures.secrets import SECRETS
 from fixtures.seed import create_seeds
 from reports import coverage, records
-from reports import plugin as report_plugin
+from reports.history import History
 
 RUN_KEY = pytest.StashKey[Run]()
 GIVEN_CLUSTER_KEY = pytest.StashKey[Cluster]()  # --druid-url, connected at configure time
@@ -124,7 +122,7 @@ def _fail_setup(exc: SetupError, run: Run | None = None) -> None:
     """End the run with the error's exit code; with ``run``, its reports say why."""
     if run is not None:
         run.setup_error = SECRETS.scrub(str(exc))
-    pytest.exit(SECRETS.scrub(f"druid-conformance: {exc}"), returncode=int(exc.code))
+    pytest.exit(SECRETS.scrub(f"druid-conformance: {exc}"), returncode=int(exit_code(exc)))
 
 
 def _check_options(config: pytest.Config) -> None:
@@ -211,11 +209,11 @@ def pytest_configure(config: pytest.Config) -> None:
         _fail_setup(exc)
     # SIGTERM (CI cancelling a job) tears down like Ctrl-C, so the container is removed.
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
-    run = Run.create(Path(config.getoption("--reports-dir")))
+    run = Run.create(Path(config.getoption("--reports-dir")), History)
     _choose_hypothesis_profile(config, run)
     run.facts["settings"] = cluster_settings.of(config)
     config.stash[RUN_KEY] = run
-    # reports/plugin.py: junit.xml into the run's directory, summary.json, report.html
+    # conformance/plugin.py: junit.xml into the run's directory, summary.json, report.html
     report_plugin.install(config, run)
     if config.getoption("--druid-url") and not _only_listing(config):
         _connect_given_cluster(config, run)
@@ -235,6 +233,10 @@ def _connect_given_cluster(config: pytest.Config, run: Run) -> None:
             admin_from_environment(),
         )
     except SetupError as exc:
+        run.setup_error = SECRETS.scrub(str(exc))
+        # the session never starts: its reports are written here, quietly, so that the run's
+        # directory still says how it ended
+        report_plugin.write_reports(run, {}, int(exit_code(exc)), config)
         _fail_setup(exc, run)
     config.stash[GIVEN_CLUSTER_KEY] = given
 

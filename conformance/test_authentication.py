@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.checks import assert_conforms
-from conformance.run import Run
-from conformance.scenario import Identity, Judge, Scenario, ScenarioRunner
+from conformance.runner.checks import assert_conforms
+from conformance.runner.run import Run
+from conformance.runner.scenario import Identity, Judge, Scenario, ScenarioRunner
 from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.provision import ADMIN_GRANTS
 

@@ -10,7 +10,7 @@ import secrets
 
 import pytest
 
-from conformance.run import Run
+from conformance.runner.run import Run
 from conformance.test_support import SEED_001, SPEC_HTTP, Rule, UserFactory, expect
 from fixtures.client import Credentials, DruidClient
 from fixtures.provision import Grant

@@ -12,10 +12,11 @@ import warnings
 
 import pytest
 
-from conformance import cluster_settings, deviations
-from conformance.checks import Outcome, assert_conforms
-from conformance.run import Run
-from conformance.scenario import Judge, Scenario, ScenarioRunner, fresh_identity
+from conformance import cluster_settings
+from conformance.runner import deviations
+from conformance.runner.checks import Outcome, assert_conforms
+from conformance.runner.run import Run
+from conformance.runner.scenario import Judge, Scenario, ScenarioRunner, fresh_identity
 from fixtures.provision import Grant
 
 pytestmark = pytest.mark.druid
@@ -75,7 +76,7 @@ def test_known_deviation(
         run.fixed_deviations.append(entry.id)
         warnings.warn(
             f"{entry.id} no longer occurs on Druid {judge.druid_version}: Druid now answers "
-            f"as documented. Narrow or remove the entry in conformance/deviations/.",
+            f"as documented. Narrow or remove the entry in conformance/runner/deviations/.",
             DeviationFixed,
             stacklevel=1,
         )

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance.checks import assert_conforms
-from conformance.run import Run
-from conformance.scenario import Scenario, ScenarioRunner, fresh_identity
+from conformance.runner.checks import assert_conforms
+from conformance.runner.run import Run
+from conformance.runner.scenario import Scenario, ScenarioRunner, fresh_identity
 from fixtures.provision import Grant
 
 pytestmark = pytest.mark.druid

@@ -17,12 +17,12 @@ from hypothesis import given, settings
 from hypothesis.strategies import SearchStrategy
 
 from conformance import cluster_settings
-from conformance.checks import Check, assert_conforms
-from conformance.errors import aborts_on_infrastructure
 from conformance.hypothesis_profiles import examples_per_cell
 from conformance.oracle.profiles import get_profile
-from conformance.run import Run
-from conformance.scenario import STATEMENTS_API, TASK_API, Judge, ScenarioRunner, run_steered
+from conformance.runner.checks import Check, assert_conforms
+from conformance.runner.run import Run
+from conformance.runner.scenario import STATEMENTS_API, TASK_API, Judge, ScenarioRunner, run_steered
+from fixtures.errors import aborts_on_infrastructure
 from strategies.naming import Namer, make_namer
 from strategies.steering import Cell, Operation, Scenario, feasible_cells, scenarios
 

@@ -27,12 +27,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from conformance.checks import assert_conforms
-from conformance.errors import aborts_on_infrastructure
 from conformance.oracle.permissions import Permission
-from conformance.run import Run
-from conformance.scenario import Judge, ScenarioRunner
+from conformance.runner.checks import assert_conforms
+from conformance.runner.run import Run
+from conformance.runner.scenario import Judge, ScenarioRunner
 from fixtures.client import Credentials, Exchange
+from fixtures.errors import aborts_on_infrastructure
 from fixtures.provision import Grant
 from strategies.grants import INTERESTING_NAMES, grants
 from strategies.naming import Namer, make_namer

@@ -13,7 +13,7 @@ import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from conformance.errors import BadInputError
+from fixtures.errors import BadInputError
 
 MANIFEST = "MANIFEST.sha256"
 

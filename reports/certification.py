@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from conformance.errors import BadInputError
+from fixtures.errors import BadInputError
 from reports import bundle, coverage, product, records
 from strategies.steering import feasible_cells
 

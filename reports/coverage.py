@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance.checks import Check
+from conformance.runner.checks import Check
 
 VERDICT_COLUMNS = ("allowed", "forbidden", "unauthenticated", "not_found", "invalid")
 

@@ -16,8 +16,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from conformance import deviations
-from conformance.errors import SetupError
+from conformance.runner import deviations
+from fixtures.errors import SetupError
 from reports import coverage, records
 from reports.coverage import VERDICT_COLUMNS
 from reports.records import RecordedRun, RunEnd

@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from conformance.errors import BadInputError
+from fixtures.errors import BadInputError
 
 REQUIRED = ("vendor", "product")
 KNOWN = frozenset({"vendor", "product", "product_version", "contact", "druid_version", "notes"})

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance import deviations
-from conformance.checks import Check
-from conformance.errors import BadInputError
 from conformance.oracle import Case, CaseError, decide
+from conformance.runner import deviations
+from conformance.runner.checks import Check
 from fixtures.client import Exchange
+from fixtures.errors import BadInputError
 from reports.summary import exit_meaning
 
 HISTORY = "history.jsonl"

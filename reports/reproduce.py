@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.oracle import CaseError
-from conformance.replay_plan import NEEDS_FINISHED, ReplayPlan, plan
+from conformance.runner.replay_plan import NEEDS_FINISHED, ReplayPlan, plan
 from fixtures.provision import AUTHENTICATOR, AUTHORIZER, Grant
 
 ACTOR, SUBMITTER = "replay_actor", "replay_submitter"

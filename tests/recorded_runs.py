@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance import deviations
-from conformance.checks import Check
 from conformance.oracle import Case, decide
 from conformance.oracle.permissions import Permission
+from conformance.runner import deviations
+from conformance.runner.checks import Check
 from fixtures.client import Exchange
 from reports import summary
 from reports.history import History

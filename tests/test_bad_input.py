@@ -29,19 +29,13 @@ from typing import Any
 
 import pytest
 
-from conformance import options
-from conformance.command_cluster import admin_from_environment
-from conformance.errors import (
-    BadCredentialsError,
-    BadInputError,
-    ExitCode,
-    NoDockerError,
-    UnreachableError,
-)
+from conformance.cli.target import admin_from_environment
+from conformance.exit_codes import ExitCode, exit_code
 from conformance.oracle.profiles import ProfileError, parse_settings
-from fixtures import engine
+from fixtures import engine, options
 from fixtures.client import Credentials
 from fixtures.cluster import connect_external_cluster
+from fixtures.errors import BadCredentialsError, BadInputError, NoDockerError, UnreachableError
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTEST = [sys.executable, "-m", "pytest", "conformance", "-p", "no:cacheprovider"]
@@ -406,7 +400,7 @@ def test_a_bad_value_names_its_option(check: Any, value: str, words: str) -> Non
     with pytest.raises(BadInputError) as raised:
         check("--the-option", value)
     assert "--the-option" in str(raised.value) and words in str(raised.value)
-    assert raised.value.code == ExitCode.BAD_INPUT
+    assert exit_code(raised.value) == ExitCode.BAD_INPUT
 
 
 @pytest.mark.parametrize(
@@ -516,7 +510,7 @@ def test_a_user_refused_status_is_authenticated_but_not_an_admin() -> None:
         pytest.raises(BadCredentialsError, match="lacks admin permissions") as raised,
     ):
         connect_external_cluster(url_of(druid), None, ADMIN)
-    assert raised.value.code == ExitCode.BAD_CREDENTIALS
+    assert exit_code(raised.value) == ExitCode.BAD_CREDENTIALS
     assert "user 'admin'" in str(raised.value)
 
 
@@ -526,7 +520,7 @@ def test_a_user_refused_the_security_api_is_not_an_admin_in_two_requests() -> No
         pytest.raises(BadCredentialsError, match="lacks admin permissions") as raised,
     ):
         connect_external_cluster(url_of(druid), None, ADMIN)
-    assert raised.value.code == ExitCode.BAD_CREDENTIALS
+    assert exit_code(raised.value) == ExitCode.BAD_CREDENTIALS
     assert druid.seen == ["/status", f"/proxy/coordinator{USERS_PATH}"]
 
 
@@ -563,7 +557,7 @@ def test_a_url_that_answers_but_is_not_a_secured_druid_is_unreachable(
         pytest.raises(UnreachableError, match=words.replace("?", r"\?")) as raised,
     ):
         connect_external_cluster(url_of(druid), None, ADMIN)
-    assert raised.value.code == ExitCode.UNREACHABLE
+    assert exit_code(raised.value) == ExitCode.UNREACHABLE
 
 
 def test_a_refused_connection_is_unreachable() -> None:

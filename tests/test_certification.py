@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance import certify
-from conformance.certify import run_files, run_pytest
-from conformance.cli import main
-from conformance.errors import BadInputError
+from conformance.cli import certify, main
+from conformance.cli.certify import run_files, run_pytest
+from fixtures.errors import BadInputError
 from reports import bundle, certification, product
 from tests.recorded_runs import ROWS, make_run
 
@@ -142,7 +141,7 @@ def test_verify_rejects_a_product_file_declaring_another_druid_version(tmp_path:
 def test_certify_keeps_the_suite_as_the_path_unless_arguments_name_one(tmp_path: Path) -> None:
     import argparse
 
-    from conformance.certify import SUITE_DIR, pytest_command
+    from conformance.cli.certify import SUITE_DIR, pytest_command
 
     def command(*extra: str) -> list[str]:
         names = ("druid_url", "druid_coordinator_url", "druid_version", "druid_image")

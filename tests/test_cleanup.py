@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from conformance.errors import BadInputError
 from fixtures.cleanup import INVENTORY_EVENT, Inventory, footprint, read_history
+from fixtures.errors import BadInputError
 
 AUTHN = "/druid-ext/basic-security/authentication/db/basic"
 AUTHZ = "/druid-ext/basic-security/authorization/db/basic"

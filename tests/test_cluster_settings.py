@@ -86,7 +86,7 @@ def test_certify_passes_the_declared_settings_to_the_run() -> None:
     import argparse
     from pathlib import Path
 
-    from conformance.certify import pytest_command
+    from conformance.cli.certify import pytest_command
 
     args = argparse.Namespace(
         pytest_args=[],

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance import deviations
-from conformance.errors import BadInputError
 from conformance.oracle.dialect import parse
 from conformance.oracle.profiles import PROFILES
 from conformance.oracle.rules import OPERATIONS
+from conformance.runner import deviations
+from fixtures.errors import BadInputError
 
 RULE_IDS = {rule.id for profile in PROFILES.values() for rule in profile.rules()}
 ENTRIES = deviations.registry()
@@ -47,9 +47,9 @@ def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
 
 def test_recorded_case_reads_back() -> None:
     """The history records whole cases: the oracle reads them back to the same verdict."""
-    from conformance.checks import case_to_json
     from conformance.oracle import Case, decide
     from conformance.oracle.permissions import Permission
+    from conformance.runner.checks import case_to_json
 
     case = Case(
         id="c1",

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from conformance.errors import (
+from fixtures.errors import (
     InfrastructureAbort,
     InfrastructureError,
     aborts_on_infrastructure,
@@ -103,3 +103,18 @@ def test_a_wrapped_state_machine_rule_aborts_the_machine() -> None:
     )
     assert isinstance(error, InfrastructureAbort)
     assert str(infrastructure_error_in(error)) == "cluster died"
+
+
+def test_every_exit_code_has_a_meaning_and_every_error_kind_a_code() -> None:
+    from conformance.exit_codes import CODES, ExitCode, exit_code
+    from fixtures import errors
+    from reports.summary import EXIT_MEANINGS
+
+    assert set(ExitCode) <= set(EXIT_MEANINGS)
+    kinds = {
+        value
+        for value in vars(errors).values()
+        if isinstance(value, type) and issubclass(value, errors.SetupError)
+    }
+    assert kinds - {errors.SetupError} == {kind for kind, _ in CODES}
+    assert exit_code(errors.SetupError("x")) == ExitCode.INFRASTRUCTURE

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.errors import ExitCode
-from conformance.explain import run_cases
+from conformance.cli.explain import run_cases
+from conformance.exit_codes import ExitCode
 
 EXTERN_INSERT = (
     'INSERT INTO wikipedia SELECT * FROM TABLE(EXTERN(\'{"type":"http","uris":["u"]}\', '

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.heartbeat import Heartbeat
+from conformance.runner.heartbeat import Heartbeat
 
 
 def _beat(interval: float = 120.0) -> tuple[Heartbeat, list[str], list[float]]:

@@ -3,7 +3,7 @@ item 5)."""
 
 from __future__ import annotations
 
-from conformance.errors import InfrastructureError, infrastructure_error_in
+from fixtures.errors import InfrastructureError, infrastructure_error_in
 
 
 def _chain() -> BaseException:

@@ -6,8 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from conformance import replay
-from conformance.checks import Check
+from conformance.cli import replay
+from conformance.runner.checks import Check
 from reports import records
 from tests.recorded_runs import RUN_ID, make_run
 
@@ -57,7 +57,7 @@ def test_exit_codes() -> None:
 
 
 def test_a_cluster_started_for_a_replay_gets_the_recorded_settings() -> None:
-    from conformance.replay import recorded_properties
+    from conformance.cli.replay import recorded_properties
 
     checks: list[dict[str, Any]] = [
         {"case": {"settings": {"authorizeQueryContextParams": True}}},

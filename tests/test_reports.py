@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance import analyze
-from conformance.cli import main
-from conformance.replay_plan import plan, quote_name
+from conformance.cli import analyze, main
+from conformance.runner.replay_plan import plan, quote_name
 from reports import html, records
 from reports.reproduce import curl_commands, reproduction
 from tests.recorded_runs import RUN_ID, make_run

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from conformance import analyze, certify
-from conformance.cli import main
+from conformance.cli import analyze, certify, main
 from conformance.conftest import throughput_lines
-from conformance.run import Run
+from conformance.runner.run import Run
 from reports import html, records, summary
+from reports.history import History
 from tests.recorded_runs import make_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,12 +40,12 @@ from conformance.conftest import (
     pytest_sessionfinish,
     pytest_terminal_summary,
 )
-from conformance.run import Run
-from reports import plugin
+from conformance.runner.run import Run
+from conformance import plugin
 
 
 def pytest_configure(config):
-    run = Run.create(Path(__file__).parent / "reports")
+    run = Run.create(Path(__file__).parent / "reports", History)
     config.stash[RUN_KEY] = run
     plugin.install(config, run)
 
@@ -56,7 +56,7 @@ def run(pytestconfig):
 """
 
 INFRASTRUCTURE = """
-from conformance.errors import InfrastructureError
+from fixtures.errors import InfrastructureError
 from tests.recorded_runs import ROWS, _check
 
 
@@ -72,7 +72,7 @@ STARTUP = """
 import pytest
 
 from conformance.conftest import _fail_setup
-from conformance.errors import ClusterStartError
+from fixtures.errors import ClusterStartError
 
 
 @pytest.fixture(scope="session")
@@ -263,7 +263,7 @@ def test_an_older_summary_reads_its_meaning_and_infrastructure_errors(tmp_path: 
 
 
 def test_throughput_names_what_each_figure_divides_by(tmp_path: Path) -> None:
-    run = Run.create(tmp_path)
+    run = Run.create(tmp_path, History)
     run.started -= 155.0
     run.finish()
     run.checks.extend([None] * 28)  # type: ignore[list-item]  # only counted
@@ -279,7 +279,7 @@ def test_throughput_names_what_each_figure_divides_by(tmp_path: Path) -> None:
     assert "28 checked operations in 155.0 s of wall time" in lines[0]
     assert "= 0.18/s" in lines[0] and "100.0 s of test calls = 0.28/s" in lines[0]
     assert "28 of them in 4.1 s of scenario time" in lines[1] and lines[1].endswith("= 6.83/s")
-    assert throughput_lines(Run.create(tmp_path).throughput()) == []  # no check, no figure
+    assert throughput_lines(Run.create(tmp_path, History).throughput()) == []  # no check, no figure
 
 
 def test_certify_of_a_run_that_ended_at_start_up_says_how_and_writes_no_bundle(

@@ -83,7 +83,7 @@ def test_the_sweep_masks_files_and_says_which(tmp_path: Path) -> None:
 LEAKY_CONFTEST = """
 from pathlib import Path
 import pytest
-from reports import scrubbing
+from conformance import scrubbing
 
 def pytest_configure(config):
     scrubbing.install(config, Path(config.rootpath) / "run")

@@ -25,12 +25,12 @@ from pathlib import Path
 
 import requests
 
-from conformance import options
-from conformance.command_cluster import add_options, check_cluster_options, cluster_for
+from conformance.cli.target import add_options, check_cluster_options, cluster_for
 from conformance.oracle import Case, decide
 from conformance.oracle.permissions import Action, Permission
-from conformance.run import Run
-from conformance.scenario import Judge, Scenario, ScenarioRunner, fresh_identity
+from conformance.runner.run import Run
+from conformance.runner.scenario import Judge, Scenario, ScenarioRunner, fresh_identity
+from fixtures import options
 from fixtures.client import Credentials, DruidClient
 from fixtures.cluster import Cluster
 from fixtures.engine import STATE_DIR
@@ -38,6 +38,7 @@ from fixtures.image import build_image
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
 from fixtures.releases import default_version, release
 from fixtures.seed import create_seeds
+from reports.history import History
 
 SQL = 'SELECT page FROM "wikipedia"'
 SUBMITTER = (
@@ -148,7 +149,7 @@ def raw_rate(
 
 def cluster_figures(cluster: Cluster, scenarios: int) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="druid-bench-") as tmp:
-        run = Run.create(Path(tmp))
+        run = Run.create(Path(tmp), History)
         run.history.secret(cluster.admin.password)
         router = DruidClient(cluster.router_url, None, recorder=run.history.record)
         admin = router.as_user(cluster.admin)

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from conformance.errors import BadInputError, ExitCode
+from conformance.exit_codes import ExitCode
 from conformance.oracle import Case, CaseError, Verdict, decide
 from conformance.oracle.permissions import InvalidPattern, Permission
 from conformance.oracle.profiles import (
@@ -27,6 +27,7 @@ from conformance.oracle.profiles import (
 )
 from conformance.oracle.resources import StatementResources
 from conformance.oracle.rules import OPERATIONS
+from fixtures.errors import BadInputError
 
 __all__ = ["format_verdict", "read_grants", "register", "run_cases"]
 

@@ -13,12 +13,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from conformance.errors import BadInputError
-from conformance.options import argument, druid_version, http_url, seconds
 from fixtures.client import Credentials
 from fixtures.cluster import Cluster, connect_external_cluster, start_container_cluster
 from fixtures.engine import check_docker_host, check_state_dir, ensure_engine
+from fixtures.errors import BadInputError
 from fixtures.image import build_image
+from fixtures.options import argument, druid_version, http_url, seconds
 from fixtures.releases import default_version
 
 

@@ -24,8 +24,10 @@ from typing import Any
 from hypothesis import settings
 
 import conformance
-from conformance import hypothesis_profiles, options
-from conformance.errors import BadInputError, ExitCode, SetupError
+from conformance import hypothesis_profiles
+from conformance.exit_codes import ExitCode
+from fixtures import options
+from fixtures.errors import BadInputError, InfrastructureError
 from fixtures.progress import say
 from reports import bundle, certification, product, records
 from reports.summary import suite_version
@@ -163,7 +165,7 @@ def handle(args: argparse.Namespace) -> int:
         if rc in _SETUP_EXITS:  # e.g. --druid-url unreachable (13): no bundle, pytest's code
             return rc
         what = "wrote no run directory" if run_dir is None else f"recorded nothing in {run_dir}"
-        raise SetupError(f"the certification run {what}", ExitCode.INFRASTRUCTURE)
+        raise InfrastructureError(f"the certification run {what}")
     summary = records.load(run_dir).summary
     declared = described.get("druid_version")
     described["druid_version"] = str(summary.get("druid_version"))

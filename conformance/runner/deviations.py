@@ -1,11 +1,10 @@
 """The known-deviation registry: where a real Druid answers otherwise than its documentation.
 
-Entries live in ``conformance/deviations/*.toml``, one table per Druid line, and come only from
-real observations: each names the passage it contradicts, the versions it was seen on, what was
-observed, a minimal example, and a command that shows it. A disagreement that matches an entry is
-a known deviation (reported, not failed); any other fails the run. Every run re-checks every
-entry that applies to its version, so an entry that no longer occurs is reported as fixed.
-"""
+Entries live in ``conformance/runner/deviations/*.toml``, one table per Druid line, and come only
+from real observations: each names the passage it contradicts, the versions it was seen on, what
+was observed, a minimal example, and a command that shows it. A disagreement that matches an entry
+is a known deviation (reported, not failed); any other fails the run. Every run re-checks every
+entry that applies to its version, so an entry that no longer occurs is reported as fixed."""
 
 from __future__ import annotations
 
@@ -16,9 +15,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from conformance.checks import Check, same_answer
-from conformance.errors import BadInputError
 from conformance.oracle.permissions import Action, Grants, Resource, ResourceAction
+from conformance.runner.checks import Check, same_answer
+from fixtures.errors import BadInputError
 
 REGISTRY_DIR = Path(__file__).parent / "deviations"
 _FIELDS = frozenset(

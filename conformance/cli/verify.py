@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from conformance.errors import ExitCode
+from conformance.exit_codes import ExitCode
 from reports import bundle, certification
 
 

@@ -1,7 +1,8 @@
 """One check: the oracle's verdict next to Druid's answer, and what their difference means.
 
-Generation (``strategies/``), execution (``conformance/scenario.py``) and judgement (here) are
-kept apart, as schemathesis keeps them: a check knows nothing of how its input was made.
+Generation (``strategies/``), execution (``conformance/runner/scenario.py``) and judgement
+(here) are kept apart, as schemathesis keeps them: a check knows nothing of how its input was
+made.
 """
 
 from __future__ import annotations
@@ -92,7 +93,9 @@ class Check:
             if other.id != rule.id:
                 lines.insert(3, f'  also rule {other.id} ({other.page}): "{_short(other.passage)}"')
         if self.deviation_id:
-            lines.insert(1, f"  known deviation {self.deviation_id} (conformance/deviations/)")
+            lines.insert(
+                1, f"  known deviation {self.deviation_id} (conformance/runner/deviations/)"
+            )
         return "\n".join(lines)
 
 

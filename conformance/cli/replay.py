@@ -25,15 +25,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from conformance import deviations
-from conformance.checks import Check, Outcome
-from conformance.command_cluster import add_options, cluster_for
-from conformance.errors import ExitCode, SetupError
+from conformance.cli.target import add_options, cluster_for
+from conformance.exit_codes import ExitCode
 from conformance.oracle import CaseError, decide
 from conformance.oracle.profiles import runtime_properties
-from conformance.replay_plan import NEEDS_FINISHED, ReplayPlan, plan
+from conformance.runner import deviations
+from conformance.runner.checks import Check, Outcome
+from conformance.runner.replay_plan import NEEDS_FINISHED, ReplayPlan, plan
 from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.cluster import Cluster
+from fixtures.errors import SetupError
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
 from fixtures.seed import create_seeds, wait_for_task
 from reports import records

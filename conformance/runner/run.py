@@ -6,13 +6,33 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from conformance.checks import Check
-from conformance.heartbeat import Heartbeat
-from reports.history import History
+from conformance.runner.checks import Check
+from conformance.runner.heartbeat import Heartbeat
+from fixtures.client import Exchange
+
+HISTORY = "history.jsonl"
+
+
+class HistorySink(Protocol):
+    """Where a run's events go: the runner writes through this, never imports the writer.
+
+    ``reports.history.History`` is the one the suite uses (the layer above gives it to
+    :meth:`Run.create`); a test may give any object with these methods.
+    """
+
+    path: Path
+    count: int  # exchanges recorded so far
+
+    def record(self, exchange: Exchange) -> int: ...
+    def record_check(self, check: dict[str, Any]) -> None: ...
+    def record_event(self, event: str, data: dict[str, Any]) -> None: ...
+    def secret(self, value: str, user: str | None = None) -> None: ...
+    def close(self) -> None: ...
 
 
 def new_run_id() -> str:
@@ -23,7 +43,7 @@ def new_run_id() -> str:
 class Run:
     id: str
     dir: Path
-    history: History
+    history: HistorySink
     timings: dict[str, float] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     infrastructure_errors: list[str] = field(default_factory=list)
@@ -39,10 +59,12 @@ class Run:
     finished: float | None = None  # the session's end (sessionfinish), see finish()
 
     @classmethod
-    def create(cls, reports_root: Path) -> Run:
+    def create(cls, reports_root: Path, history: Callable[[Path], HistorySink]) -> Run:
+        """A new run writing into ``reports_root/<run-id>/``; ``history`` makes its sink from
+        the path of its ``history.jsonl``."""
         run_id = new_run_id()
         run_dir = reports_root / run_id  # made by the first thing written into it
-        return cls(run_id, run_dir, History(run_dir / "history.jsonl"))
+        return cls(run_id, run_dir, history(run_dir / HISTORY))
 
     @property
     def tag(self) -> str:

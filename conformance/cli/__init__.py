@@ -11,19 +11,20 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from conformance.errors import ExitCode, SetupError
+from conformance.exit_codes import ExitCode, exit_code
+from fixtures.errors import SetupError
 from fixtures.secrets import SECRETS
 
 # module path -> what it adds; order is the order shown in --help
 SUBCOMMAND_MODULES: tuple[str, ...] = (
-    "fixtures.image_cli",
-    "fixtures.cluster_cli",
-    "conformance.explain",
-    "conformance.analyze",
-    "conformance.replay",
-    "conformance.certify",
-    "conformance.verify",
-    "conformance.benchmark",
+    "conformance.cli.image",
+    "conformance.cli.cluster",
+    "conformance.cli.explain",
+    "conformance.cli.analyze",
+    "conformance.cli.replay",
+    "conformance.cli.certify",
+    "conformance.cli.verify",
+    "conformance.cli.benchmark",
 )
 
 
@@ -50,12 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        # an option's bad value raises BadInputError from its argparse type (conformance/options.py)
+        # an option's bad value raises BadInputError from its argparse type (fixtures/options.py)
         args = parser.parse_args(argv)
         code: int = args.handler(args)
     except SetupError as exc:
         print(SECRETS.scrub(f"druid-conformance: error: {exc}"), file=sys.stderr)
-        return int(exc.code)
+        return int(exit_code(exc))
     except KeyboardInterrupt:
         print("druid-conformance: interrupted", file=sys.stderr)
         return 130

@@ -19,13 +19,13 @@ from typing import Any
 
 from hypothesis import event
 
-from conformance import deviations
-from conformance.checks import Check
-from conformance.errors import InfrastructureError
 from conformance.oracle import Case, decide
 from conformance.oracle.permissions import Permission, ResourceAction
-from conformance.run import Run
+from conformance.runner import deviations
+from conformance.runner.checks import Check
+from conformance.runner.run import Run
 from fixtures.client import Credentials, DruidClient, Exchange
+from fixtures.errors import InfrastructureError
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
 from fixtures.waiting import Condition, DeadlineExceeded, wait_until
 from strategies.grants import UserSpec

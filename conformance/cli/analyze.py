@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.errors import BadInputError, ExitCode
+from conformance.exit_codes import ExitCode
+from fixtures.errors import BadInputError
 from reports import records
 
 

@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 
-from conformance import cluster_settings
-from conformance.run import Run
-from reports import html, records, scrubbing, summary
+from conformance import cluster_settings, scrubbing
+from conformance.runner.run import Run
+from fixtures.secrets import SECRETS
+from reports import html, records, summary
 from reports.reproduce import reproduction
 from strategies.steering import feasible_cells
 
@@ -132,7 +133,7 @@ class RunReports:
 
 def masked(run: Run, errors: list[str]) -> list[str]:
     """Error messages with the run's secrets masked (they are written and printed)."""
-    return [str(run.history.redact(error)) for error in errors]
+    return [SECRETS.scrub(error) for error in errors]
 
 
 def _test_counts(stats: dict[str, list[Any]]) -> dict[str, int]:
