@@ -42,6 +42,7 @@ from conformance.conftest import (
 )
 from conformance.runner.run import Run
 from conformance import plugin
+from reports.history import History
 
 
 def pytest_configure(config):
