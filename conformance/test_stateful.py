@@ -2,17 +2,30 @@
 
 The machine creates users and roles, grants and revokes permissions, assigns and unassigns
 roles, deletes roles and users, submits queries, asks for their status and cancels them, in any
-interleaving Hypothesis chooses. The model is who exists and what each role holds; before each
-request the suite waits until Druid holds every change made so far (the propagation barrier),
-then the oracle judges the answer from the model's permissions. Deleted users must get 401.
+interleaving Hypothesis chooses. Three parts:
+
+- the model (``conformance.runner.security_model.SecurityModel``): who exists, which roles each
+  user holds and what each role grants; pure, unit-tested without Druid;
+- the adapter (:class:`DruidAdapter`): every request to Druid, the basic-security calls through
+  ``SecurityAdmin``, the task API through the Router, the propagation barrier;
+- the machine (:class:`SecurityMachine`): rules that change both alike (a rule applies only
+  where basic-security accepts the change: ``@precondition``), rules whose answers the oracle
+  judges from the model's permissions once the barrier says Druid holds every change (deleted
+  users must get 401), and an invariant: after each change, what the Coordinator's basic-security
+  API lists (users, roles, each user's roles, each role's permissions) is what the model holds.
+
+Hypothesis builds the machine itself, so the session's fixtures reach it as a class attribute
+(:attr:`SecurityMachine.cluster`), set by ``test_security_state_machine`` for its run.
 """
 
 from __future__ import annotations
 
 import itertools
 import secrets
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
 from hypothesis import settings
@@ -20,21 +33,23 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
-    consumes,
     initialize,
+    invariant,
     multiple,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
 
-from conformance.oracle.permissions import Permission
+from conformance.oracle import Permission
 from conformance.runner.checks import assert_conforms
 from conformance.runner.run import Run
 from conformance.runner.scenario import Judge, ScenarioRunner
+from conformance.runner.security_model import SecurityModel, SecuritySnapshot, compare, describe
 from fixtures.client import Credentials, Exchange
 from fixtures.errors import aborts_on_infrastructure
 from fixtures.provision import Grant
-from strategies.grants import INTERESTING_NAMES, grants
+from strategies.grants import INTERESTING_NAMES, grants, to_permission
 from strategies.naming import Namer, make_namer
 from strategies.queries import GeneratedQuery, queries
 
@@ -43,18 +58,21 @@ pytestmark = pytest.mark.druid
 TARGETS_PER_MACHINE = 2
 
 
-@dataclass
-class ModelUser:
-    password: str
-    roles: set[str] = field(default_factory=set)
-    deleted: bool = False
-
-
 @dataclass(frozen=True)
 class Submitted:
     query_id: str
     query: GeneratedQuery
     submitter: str
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """What the machine needs of the session: the Druid under test, the judge and the run."""
+
+    runner: ScenarioRunner
+    judge: Judge
+    run: Run
+    names: Namer  # a prefix per machine, unique to this run
 
 
 def _pooled(namer: Namer, targets: tuple[str, ...]) -> Namer:
@@ -67,215 +85,300 @@ def _pooled(namer: Namer, targets: tuple[str, ...]) -> Namer:
     return pooled
 
 
-def machine(runner: ScenarioRunner, judge: Judge, run: Run) -> type[RuleBasedStateMachine]:
-    """The state machine class, closed over the session's cluster fixtures."""
-    base_namer = make_namer(f"s{run.tag}_{secrets.token_hex(2)}")
+def _grant(permission: Permission) -> Grant:
+    return Grant(permission.type, permission.pattern, permission.action.value)
 
-    class SecurityMachine(RuleBasedStateMachine):
-        users = Bundle("users")
-        roles = Bundle("roles")
-        submitted = Bundle("submitted")
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.namer = make_namer(base_namer("m"))
-            self.targets = tuple(self.namer("target") for _ in range(TARGETS_PER_MACHINE))
-            self.query_namer = _pooled(self.namer, self.targets)
-            self.model_users: dict[str, ModelUser] = {}
-            self.model_roles: dict[str, tuple[Grant, ...]] = {}
-            self.tasks: list[str] = []
+class DruidAdapter:
+    """The machine's requests to Druid: basic-security changes and listings on the Coordinator,
+    the task API through the Router as a given user, the propagation barrier."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.security = cluster.runner.security
+        self.dirty = False  # a change Broker, Overlord and Router may not hold yet
+
+    # -- basic-security changes --------------------------------------------------------------
+    def create_user(self, user: str, password: str) -> None:
+        self.cluster.run.history.secret(password)
+        self.security.create_user(Credentials(user, password))
+        self.dirty = True
+
+    def delete_user(self, user: str) -> None:
+        self.security.delete_user(user)
+        self.dirty = True
+
+    def create_role(self, role: str, permissions: Iterable[Permission]) -> None:
+        self.security.create_role(role, [_grant(p) for p in permissions])
+        self.dirty = True
+
+    def set_permissions(self, role: str, permissions: Iterable[Permission]) -> None:
+        self.security.set_permissions(role, [_grant(p) for p in permissions])
+        self.dirty = True
+
+    def delete_role(self, role: str) -> None:
+        self.security.delete_role(role)
+        self.dirty = True
+
+    def assign(self, user: str, role: str) -> None:
+        self.security.assign(user, role)
+        self.dirty = True
+
+    def unassign(self, user: str, role: str) -> None:
+        self.security.unassign(user, role)
+        self.dirty = True
+
+    # -- basic-security listings -------------------------------------------------------------
+    def observe(self, users: Iterable[str], roles: Iterable[str]) -> SecuritySnapshot:
+        """What the Coordinator lists, restricted to ``users`` and ``roles`` (the machine's own
+        names; Druid holds others). The Coordinator applies each change before it answers and
+        is the source of the other services' copies: no barrier is needed here."""
+        mine_users, mine_roles = frozenset(users), frozenset(roles)
+        authorizer_users = self.security.list_authorizer_users() & mine_users
+        listed_roles = self.security.list_roles() & mine_roles
+        return SecuritySnapshot(
+            users=self.security.list_users() & mine_users,
+            authorizer_users=authorizer_users,
+            roles=listed_roles,
+            assignments={u: self.security.user_roles(u) for u in authorizer_users},
+            permissions={
+                r: frozenset(to_permission(g) for g in self.security.role_permissions(r))
+                for r in listed_roles
+            },
+        )
+
+    # -- the task API ------------------------------------------------------------------------
+    def submit(self, credentials: Credentials, query: GeneratedQuery) -> Exchange:
+        self.sync()
+        client = self.cluster.runner.router.as_user(credentials)
+        return client.submit_task(query.sql, dict(query.context))
+
+    def status(self, credentials: Credentials, task: str) -> Exchange:
+        self.sync()
+        return self.cluster.runner.router.as_user(credentials).task_status(task)
+
+    def cancel(self, credentials: Credentials, task: str) -> Exchange:
+        self.sync()
+        return self.cluster.runner.router.as_user(credentials).cancel_task(task)
+
+    def stop(self, task: str) -> None:
+        """The admin cancels the task (hygiene, not judged)."""
+        self.cluster.runner.admin.cancel_task(task)
+
+    def sync(self) -> None:
+        """Every change reaches Broker, Overlord and Router before the next request."""
+        if self.dirty:
+            self.cluster.runner.barrier.wait()
             self.dirty = False
 
-        # -- changes to the world ------------------------------------------------------------
-        @initialize(target=users, data=st.data())
-        @aborts_on_infrastructure
-        def first_user(self, data: st.DataObject) -> str:
-            """A user holding a broad role from the start, so that submits can succeed."""
-            user = self._new_user()
-            role = self._new_role(tuple(data.draw(st.lists(self._broad(), min_size=2))))
-            self.assign(user, role)
-            return user
 
-        @initialize(target=roles, data=st.data())
-        @aborts_on_infrastructure
-        def first_role(self, data: st.DataObject) -> str:
-            return self._new_role(tuple(data.draw(st.lists(self._broad(), min_size=2))))
+def _broad() -> st.SearchStrategy[Permission]:
+    """Whole types at once (``.*``), so that some submits are allowed."""
+    return st.builds(
+        lambda type_, action: to_permission(Grant(type_, ".*", action)),
+        st.sampled_from(("DATASOURCE", "EXTERNAL")),
+        st.sampled_from(("READ", "WRITE")),
+    )
 
-        @rule(target=users)
-        @aborts_on_infrastructure
-        def create_user(self) -> str:
-            return self._new_user()
 
-        @rule(target=roles, data=st.data())
-        @aborts_on_infrastructure
-        def create_role(self, data: st.DataObject) -> str:
-            return self._new_role(tuple(data.draw(st.lists(self._grants(), max_size=4))))
+class SecurityMachine(RuleBasedStateMachine):
+    """Changes basic-security and the model alike; asks Druid questions the oracle judges."""
 
-        @rule(target=roles, data=st.data())
-        @aborts_on_infrastructure
-        def create_broad_role(self, data: st.DataObject) -> str:
-            """Whole types at once (``.*``), so that some submits are allowed."""
-            return self._new_role(tuple(data.draw(st.lists(self._broad(), min_size=1))))
+    cluster: ClassVar[Cluster | None] = None  # set by test_security_state_machine
+    submitted = Bundle("submitted")
 
-        @rule(role=roles, data=st.data())
-        @aborts_on_infrastructure
-        def set_permissions(self, role: str, data: st.DataObject) -> None:
-            """Grant and revoke at once: the whole list is replaced."""
-            if role not in self.model_roles:
-                return
-            held = tuple(data.draw(st.lists(self._grants(), max_size=4)))
-            runner.security.set_permissions(role, held)
-            self.model_roles[role] = held
-            self.dirty = True
+    def __init__(self) -> None:
+        super().__init__()
+        cluster = type(self).cluster
+        if cluster is None:
+            raise RuntimeError("SecurityMachine runs in test_security_state_machine only")
+        self.judge = cluster.judge
+        self.druid = DruidAdapter(cluster)
+        self.model = SecurityModel()
+        self.namer = make_namer(cluster.names("m"))
+        self.targets = tuple(self.namer("target") for _ in range(TARGETS_PER_MACHINE))
+        self.query_namer = _pooled(self.namer, self.targets)
+        self.tasks: list[str] = []
+        self.verified = -1  # the model's revision Druid's listings last agreed with
 
-        @rule(user=users, role=roles)
-        @aborts_on_infrastructure
-        def assign(self, user: str, role: str) -> None:
-            # Druid refuses a role the user already has (400), which says nothing about MSQ
-            if (
-                self._alive(user)
-                and role in self.model_roles
-                and role not in self.model_users[user].roles
-            ):
-                runner.security.assign(user, role)
-                self.model_users[user].roles.add(role)
-                self.dirty = True
+    # -- changes to the world ----------------------------------------------------------------
+    @initialize(data=st.data())
+    @aborts_on_infrastructure
+    def first_user(self, data: st.DataObject) -> None:
+        """A user holding a broad role from the start, so that submits can succeed."""
+        user = self._new_user()
+        role = self._new_role(data.draw(st.lists(_broad(), min_size=2), label="permissions"))
+        self.druid.assign(user, role)
+        self.model.assign(user, role)
 
-        @rule(user=users, role=roles)
-        @aborts_on_infrastructure
-        def unassign(self, user: str, role: str) -> None:
-            if self._alive(user) and role in self.model_users[user].roles:
-                runner.security.unassign(user, role)
-                self.model_users[user].roles.discard(role)
-                self.dirty = True
+    @initialize(data=st.data())
+    @aborts_on_infrastructure
+    def first_role(self, data: st.DataObject) -> None:
+        self._new_role(data.draw(st.lists(_broad(), min_size=2), label="permissions"))
 
-        @rule(role=consumes(roles))
-        @aborts_on_infrastructure
-        def delete_role(self, role: str) -> None:
-            if role in self.model_roles:
-                runner.security.delete_role(role)
-                del self.model_roles[role]
-                for user in self.model_users.values():
-                    user.roles.discard(role)
-                self.dirty = True
+    @rule()
+    @aborts_on_infrastructure
+    def create_user(self) -> None:
+        self._new_user()
 
-        @rule(user=users)
-        @aborts_on_infrastructure
-        def delete_user(self, user: str) -> None:
-            if self._alive(user):
-                runner.security.delete_user(user)
-                self.model_users[user].deleted = True
-                self.model_users[user].roles.clear()
-                self.dirty = True
+    @rule(data=st.data())
+    @aborts_on_infrastructure
+    def create_role(self, data: st.DataObject) -> None:
+        self._new_role(data.draw(st.lists(self._grants(), max_size=4), label="permissions"))
 
-        # -- requests, each judged by the oracle -----------------------------------------------
-        @rule(target=submitted, user=users, data=st.data())
-        @aborts_on_infrastructure
-        def submit(self, user: str, data: st.DataObject) -> Any:
-            query = data.draw(queries(self.query_namer))
-            self._sync()
-            client = runner.router.as_user(self._credentials(user))
-            answer = client.submit_task(query.sql, dict(query.context))
-            self._judge("submit", query, user, user, answer)
-            if answer.status // 100 == 2 and isinstance(answer.body, dict):
-                self.tasks.append(answer.body["taskId"])
-                return Submitted(answer.body["taskId"], query, user)
-            return multiple()
+    @rule(data=st.data())
+    @aborts_on_infrastructure
+    def create_broad_role(self, data: st.DataObject) -> None:
+        self._new_role(data.draw(st.lists(_broad(), min_size=1), label="permissions"))
 
-        @rule(task=submitted, user=users)
-        @aborts_on_infrastructure
-        def status(self, task: Submitted, user: str) -> None:
-            self._sync()
-            answer = runner.router.as_user(self._credentials(user)).task_status(task.query_id)
-            self._judge("status", task.query, user, task.submitter, answer)
+    @precondition(lambda self: bool(self.model.roles()))
+    @rule(data=st.data())
+    @aborts_on_infrastructure
+    def set_permissions(self, data: st.DataObject) -> None:
+        """Grant and revoke at once: the whole list is replaced."""
+        role = data.draw(st.sampled_from(self.model.roles()), label="role")
+        held = data.draw(st.lists(self._grants(), max_size=4), label="permissions")
+        self.druid.set_permissions(role, held)
+        self.model.set_permissions(role, held)
 
-        @rule(task=submitted, user=users)
-        @aborts_on_infrastructure
-        def cancel(self, task: Submitted, user: str) -> None:
-            self._sync()
-            answer = runner.router.as_user(self._credentials(user)).cancel_task(task.query_id)
-            self._judge("cancel", task.query, user, task.submitter, answer)
+    # Druid refuses a role the user already has (400), which says nothing about MSQ
+    @precondition(lambda self: bool(self.model.assignable()))
+    @rule(data=st.data())
+    @aborts_on_infrastructure
+    def assign(self, data: st.DataObject) -> None:
+        lacking = [u for u in self.model.users() if self.model.roles_lacking(u)]
+        user = data.draw(st.sampled_from(lacking), label="user")
+        role = data.draw(st.sampled_from(self.model.roles_lacking(user)), label="role")
+        self.druid.assign(user, role)
+        self.model.assign(user, role)
 
-        @aborts_on_infrastructure
-        def teardown(self) -> None:
-            for task in self.tasks:
-                runner.admin.cancel_task(task)
-            for role in list(self.model_roles):
-                runner.security.delete_role(role)
-            for name in [n for n in self.model_users if not self.model_users[n].deleted]:
-                runner.security.delete_user(name)
+    @precondition(lambda self: bool(self.model.assignments()))
+    @rule(data=st.data())
+    @aborts_on_infrastructure
+    def unassign(self, data: st.DataObject) -> None:
+        user, role = data.draw(st.sampled_from(self.model.assignments()), label="assignment")
+        self.druid.unassign(user, role)
+        self.model.unassign(user, role)
 
-        # -- helpers ------------------------------------------------------------------------------
-        def _new_user(self) -> str:
-            name, password = self.namer("user"), secrets.token_urlsafe(12)
-            run.history.secret(password)
-            runner.security.create_user(Credentials(name, password))
-            self.model_users[name] = ModelUser(password)
-            self.dirty = True
-            return name
+    @precondition(lambda self: bool(self.model.roles()))
+    @rule(data=st.data())
+    @aborts_on_infrastructure
+    def delete_role(self, data: st.DataObject) -> None:
+        role = data.draw(st.sampled_from(self.model.roles()), label="role")
+        self.druid.delete_role(role)
+        self.model.delete_role(role)
 
-        def _new_role(self, held: tuple[Grant, ...]) -> str:
-            name = self.namer("role")
-            runner.security.create_role(name, held)
-            self.model_roles[name] = held
-            self.dirty = True
-            return name
+    @precondition(lambda self: bool(self.model.users()))
+    @rule(data=st.data())
+    @aborts_on_infrastructure
+    def delete_user(self, data: st.DataObject) -> None:
+        user = data.draw(st.sampled_from(self.model.users()), label="user")
+        self.druid.delete_user(user)
+        self.model.delete_user(user)
 
-        def _broad(self) -> st.SearchStrategy[Grant]:
-            return st.builds(
-                Grant,
-                type=st.sampled_from(("DATASOURCE", "EXTERNAL")),
-                name=st.just(".*"),
-                action=st.sampled_from(("READ", "WRITE")),
-            )
+    # -- requests, each judged by the oracle -------------------------------------------------
+    # the actor is any user ever created: a deleted one must get 401
+    @rule(target=submitted, data=st.data())
+    @aborts_on_infrastructure
+    def submit(self, data: st.DataObject) -> object:
+        user = data.draw(st.sampled_from(self.model.known_users()), label="user")
+        query = data.draw(queries(self.query_namer), label="query")
+        answer = self.druid.submit(self._credentials(user), query)
+        self._judge("submit", query, user, user, answer)
+        if answer.status // 100 == 2 and isinstance(answer.body, dict):
+            self.tasks.append(answer.body["taskId"])
+            return Submitted(answer.body["taskId"], query, user)
+        return multiple()
 
-        def _grants(self) -> st.SearchStrategy[Grant]:
-            return grants(names=(*INTERESTING_NAMES, *self.targets))
+    @rule(task=submitted, data=st.data())
+    @aborts_on_infrastructure
+    def status(self, task: Submitted, data: st.DataObject) -> None:
+        user = data.draw(st.sampled_from(self.model.known_users()), label="user")
+        answer = self.druid.status(self._credentials(user), task.query_id)
+        self._judge("status", task.query, user, task.submitter, answer)
 
-        def _alive(self, user: str) -> bool:
-            return user in self.model_users and not self.model_users[user].deleted
+    @rule(task=submitted, data=st.data())
+    @aborts_on_infrastructure
+    def cancel(self, task: Submitted, data: st.DataObject) -> None:
+        user = data.draw(st.sampled_from(self.model.known_users()), label="user")
+        answer = self.druid.cancel(self._credentials(user), task.query_id)
+        self._judge("cancel", task.query, user, task.submitter, answer)
 
-        def _credentials(self, user: str) -> Credentials:
-            return Credentials(user, self.model_users[user].password)
+    # -- Druid holds the model ---------------------------------------------------------------
+    @precondition(lambda self: self.model.revision != self.verified)  # only after a change
+    @invariant()
+    @aborts_on_infrastructure
+    def basic_security_lists_the_model(self) -> None:
+        model = self.model.snapshot()
+        druid = self.druid.observe(self.model.known_users(), self.model.known_roles())
+        differences = compare(model, druid)
+        assert not differences, (
+            "basic-security does not list what the machine made:\n  "
+            + "\n  ".join(differences)
+            + f"\nthe model:\n{describe(model)}\nDruid (the machine's names only):\n"
+            + describe(druid)
+        )
+        self.verified = self.model.revision
 
-        def _permissions(self, user: str) -> tuple[Permission, ...]:
-            if not self._alive(user):
-                return ()
-            held = (g for r in self.model_users[user].roles for g in self.model_roles[r])
-            return tuple(
-                dict.fromkeys(
-                    Permission.from_json({"type": g.type, "name": g.name, "action": g.action})
-                    for g in held
-                )
-            )
+    @aborts_on_infrastructure
+    def teardown(self) -> None:
+        for task in self.tasks:
+            self.druid.stop(task)
+        for role in self.model.roles():
+            self.druid.delete_role(role)
+        for user in self.model.users():
+            self.druid.delete_user(user)
 
-        def _sync(self) -> None:
-            """Every change reaches Broker, Overlord and Router before the next request."""
-            if self.dirty:
-                runner.barrier.wait()
-                self.dirty = False
+    # -- helpers -----------------------------------------------------------------------------
+    def _new_user(self) -> str:
+        name, password = self.namer("user"), secrets.token_urlsafe(12)
+        self.druid.create_user(name, password)
+        self.model.create_user(name, password)
+        return name
 
-        def _judge(
-            self, op: str, query: GeneratedQuery, user: str, submitter: str, answer: Exchange
-        ) -> None:
-            check = judge.check(
-                f"stateful {op} x {query.kind.value}",
-                op,
-                answer,
-                sql=query.sql,
-                context=query.context,
-                permissions=self._permissions(user),
-                actor_is_submitter=user == submitter,
-                authenticated=self._alive(user),
-            )
-            assert_conforms([check])
+    def _new_role(self, held: list[Permission]) -> str:
+        name = self.namer("role")
+        self.druid.create_role(name, held)
+        self.model.create_role(name, held)
+        return name
 
-    return SecurityMachine
+    def _grants(self) -> st.SearchStrategy[Permission]:
+        return grants(names=(*INTERESTING_NAMES, *self.targets)).map(to_permission)
+
+    def _credentials(self, user: str) -> Credentials:
+        return Credentials(user, self.model.password(user))
+
+    def _judge(
+        self, op: str, query: GeneratedQuery, user: str, submitter: str, answer: Exchange
+    ) -> None:
+        check = self.judge.check(
+            f"stateful {op} x {query.kind.value}",
+            op,
+            answer,
+            sql=query.sql,
+            context=query.context,
+            permissions=self.model.permissions(user),
+            actor_is_submitter=user == submitter,
+            authenticated=self.model.exists(user),
+        )
+        assert_conforms([check])
+
+
+@contextmanager
+def _bound(cluster: Cluster) -> Iterator[type[SecurityMachine]]:
+    """The machine with the session's fixtures, for the duration of one test."""
+    SecurityMachine.cluster = cluster
+    try:
+        yield SecurityMachine
+    finally:
+        SecurityMachine.cluster = None
 
 
 def test_security_state_machine(scenario_runner: ScenarioRunner, judge: Judge, run: Run) -> None:
     profile_examples = settings().max_examples
-    run_state_machine_as_test(
-        machine(scenario_runner, judge, run),
-        settings=settings(max_examples=max(6, profile_examples // 2), stateful_step_count=25),
-    )
+    cluster = Cluster(scenario_runner, judge, run, make_namer(f"s{run.tag}_{secrets.token_hex(2)}"))
+    with _bound(cluster) as machine:
+        run_state_machine_as_test(
+            machine,
+            settings=settings(max_examples=max(6, profile_examples // 2), stateful_step_count=25),
+        )

@@ -14,8 +14,9 @@ The model remembers every name it ever created, deleted or not (``known_users``,
 ``known_roles``): a deleted user can still be made to send requests (Druid must answer 401), and
 a comparison with Druid's listings is restricted to the model's own names.
 
-It never talks to Druid and imports only the standard library and ``conformance.oracle``
-(``tests/test_security_model.py`` checks both, and the model's behaviour).
+It never talks to Druid and imports only the standard library and ``conformance.oracle`` (an
+import-linter contract in ``pyproject.toml`` keeps it so); ``tests/test_security_model.py``
+checks its behaviour.
 """
 
 from __future__ import annotations
