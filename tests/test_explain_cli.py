@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.cli.explain import run_cases
+from conformance.cli.oracle import run_cases
 from conformance.exit_codes import ExitCode
 
 EXTERN_INSERT = (

@@ -18,8 +18,10 @@ from fixtures.secrets import SECRETS
 # module path -> what it adds; order is the order shown in --help
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "conformance.cli.image",
+    "conformance.cli.cleanup",
     "conformance.cli.cluster",
     "conformance.cli.explain",
+    "conformance.cli.oracle",
     "conformance.cli.analyze",
     "conformance.cli.replay",
     "conformance.cli.certify",
