@@ -59,6 +59,14 @@ class CaseError(ValueError):
 
 
 class VerdictKind(StrEnum):
+    """What the oracle decides, with the status the rule tables give each outcome.
+
+    ``allowed``: the operation's success status (200, or 202 for ``statements.cancel``);
+    ``forbidden``: 403 (a missing permission, or not the submitter on the statements API);
+    ``unauthenticated``: 401; ``not_found``: 404 (an unknown task, or an operation the version
+    does not have); ``invalid``: 400 (bad SQL or a table that does not exist).
+    """
+
     ALLOWED = "allowed"
     FORBIDDEN = "forbidden"
     UNAUTHENTICATED = "unauthenticated"
@@ -92,6 +100,8 @@ class Case:
     ``actor_is_submitter`` says whether the actor submitted it. ``existing_datasources`` lists
     the datasources that exist (``view.x`` / ``lookup.x`` for the other schemas); ``None`` means
     every table the statement reads exists. ``permissions`` are the union of the actor's roles.
+    ``settings`` are cluster settings by short name or runtime property (``profiles.SETTINGS``),
+    ``context`` the query context sent with the request (its keys may need QUERY_CONTEXT WRITE).
     """
 
     id: str
@@ -108,7 +118,11 @@ class Case:
 
     @classmethod
     def from_json(cls, data: Any) -> Case:
-        """Build a case from the JSON-lines schema; unknown or mistyped fields are errors."""
+        """Build a case from one object of the JSON-lines schema (``CASE_FIELDS``).
+
+        Raises ``CaseError`` for a non-object, a missing ``id``/``operation``/``sql``, an unknown
+        or mistyped field, or a bad permission (unknown type or action, invalid pattern).
+        """
         if not isinstance(data, Mapping):
             raise CaseError("a case must be a JSON object")
         extra = set(data) - CASE_FIELDS
@@ -161,7 +175,13 @@ def _strings(values: list[Any], what: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What a conforming Druid answers, the permissions involved, and the deciding rule."""
+    """What a conforming Druid answers, the permissions involved, and the deciding rule.
+
+    ``status`` is the HTTP status; ``required`` the permissions the rules ask for, in citation
+    order, and ``missing`` those the actor lacks (empty unless forbidden); ``rule`` is the rule
+    that decides and ``rules`` every rule cited, the deciding one first; ``resources`` is what
+    the statement touches, when it got as far as being analysed.
+    """
 
     case_id: str
     verdict: VerdictKind
@@ -175,13 +195,19 @@ class Verdict:
 
     @property
     def status_class(self) -> str:
+        """The status's class, ``"2xx"`` for 200 or 202 (how 2xx answers are compared)."""
         return f"{self.status // 100}xx"
 
     @property
     def allowed(self) -> bool:
+        """Whether the verdict is ``allowed``."""
         return self.verdict is VerdictKind.ALLOWED
 
     def to_json(self) -> dict[str, Any]:
+        """The verdict as ``druid-conformance oracle`` prints it and a check line records it:
+        id, verdict, status, status_class, required and missing (lists of ``{"type", "name",
+        "action"}``), rule (``Rule.citation``) and reason; ``rules`` and ``resources`` left out.
+        """
         return {
             "id": self.case_id,
             "verdict": self.verdict.value,
@@ -198,7 +224,13 @@ class Verdict:
 
 
 def decide(case: Case) -> Verdict:
-    """Judge one case. Raises ``CaseError`` for a malformed case."""
+    """Judge one case by the rules of its profile, in the documented precedence (SPEC section 2,
+    module docstring above).
+
+    Raises ``CaseError`` for a malformed case: an unknown operation, profile or setting, a task
+    statement (for status, reports, cancel) that does not parse, or a profile whose rule tables
+    do not decide the outcome. A submitted statement that does not parse is a verdict (invalid).
+    """
     profile, settings = _profile_and_settings(case)
     if case.operation not in OPERATIONS:
         raise CaseError(f"unknown operation {case.operation!r}; known: {', '.join(OPERATIONS)}")
@@ -241,6 +273,7 @@ def decide(case: Case) -> Verdict:
 
 
 def decide_many(cases: Iterable[Case]) -> list[Verdict]:
+    """``decide`` for each case, in order; the first malformed case raises ``CaseError``."""
     return [decide(case) for case in cases]
 
 

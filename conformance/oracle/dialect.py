@@ -137,11 +137,12 @@ class Granularity:
 
     @staticmethod
     def all_time() -> exp.Expr:
+        """``ALL TIME`` (the reference page's other spelling of ``ALL``)."""
         return exp.Var(this="ALL TIME")
 
     @staticmethod
     def period(iso_period: str) -> exp.Expr:
-        """``'PT1H'`` (Druid 26.0 and later)."""
+        """An ISO 8601 period as a string literal, ``'PT1H'`` (Druid 26.0 and later)."""
         return exp.Literal.string(iso_period)
 
 
@@ -154,7 +155,11 @@ def table_function(
     extend: bool = False,
     alias: str | None = None,
 ) -> exp.Table:
-    """``TABLE(function(args..., key => value...)) [EXTEND] (columns) [AS alias]``."""
+    """``TABLE(function(args..., key => value...)) [EXTEND] (columns) [AS alias]``.
+
+    ``columns`` are (name, SQL type) pairs, e.g. ``("page", "VARCHAR")``; ``extend`` writes the
+    EXTEND keyword before them (nothing is written without columns).
+    """
     expressions: list[exp.Expr] = list(args)
     for key, value in (kwargs or {}).items():
         expressions.append(exp.Kwarg(this=exp.Var(this=key), expression=value))
@@ -278,10 +283,12 @@ def is_ingest(node: exp.Expr) -> bool:
 
 
 def is_replace(node: exp.Expr) -> bool:
+    """A REPLACE statement (an ``exp.Insert`` with the ``replace`` arg set)."""
     return isinstance(node, exp.Insert) and bool(node.args.get("replace"))
 
 
 def is_export(node: exp.Expr) -> bool:
+    """An export, ``INSERT INTO EXTERN(dest(...))``: an ``exp.Insert`` whose target is a call."""
     return isinstance(node, exp.Insert) and isinstance(node.this, exp.Func)
 
 
@@ -756,7 +763,11 @@ def _tools() -> tuple[Tokenizer, Parser]:
 
 
 def parse(sql: str) -> list[exp.Expr]:
-    """Parse a script (statements separated by ``;``); raise ``UnsupportedSyntax``."""
+    """Parse a script (statements separated by ``;``) into one tree per statement.
+
+    Raises ``UnsupportedSyntax`` naming the construct for an empty script, an unreadable token,
+    bad SQL, or a statement that is neither a query nor an MSQ INSERT/REPLACE/export/SET.
+    """
     tokenizer, parser = _tools()
     try:
         tokens = tokenizer.tokenize(sql)
@@ -782,7 +793,7 @@ def parse_cached(sql: str) -> tuple[exp.Expr, ...]:
 
 
 def parse_one(sql: str) -> exp.Expr:
-    """Parse exactly one statement."""
+    """Parse exactly one statement; ``UnsupportedSyntax`` as ``parse``, or for several."""
     statements = parse(sql)
     if len(statements) != 1:
         raise UnsupportedSyntax("more than one statement", f"{len(statements)} statements")

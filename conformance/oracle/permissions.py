@@ -50,13 +50,19 @@ RESOURCE_TYPES: frozenset[str] = frozenset(
 
 
 class Action(StrEnum):
+    """The two actions of a permission. WRITE does not imply READ (rule ``ua.write-is-not-read``,
+    docs/operations/security-user-auth.md; SPEC section 3)."""
+
     READ = "READ"
     WRITE = "WRITE"
 
 
 @dataclass(frozen=True, order=True, slots=True)
 class Resource:
-    """A thing a request touches, as the authorizer sees it: (type, name)."""
+    """A thing a request touches, as the authorizer sees it: (type, name).
+
+    Raises ValueError for a type not in ``RESOURCE_TYPES``.
+    """
 
     type: str
     name: str
@@ -74,6 +80,7 @@ class ResourceAction:
     action: Action
 
     def to_json(self) -> dict[str, str]:
+        """``{"type", "name", "action"}``, as in a verdict's required and missing lists."""
         return {"type": self.resource.type, "name": self.resource.name, "action": self.action.value}
 
     def __str__(self) -> str:
@@ -90,7 +97,11 @@ class UnsupportedPattern(InvalidPattern):
 
 @dataclass(frozen=True, slots=True)
 class Permission:
-    """A grant: ``action`` on resources of ``type`` whose whole name matches ``pattern``."""
+    """A grant: ``action`` on resources of ``type`` whose whole name matches ``pattern``.
+
+    Raises ValueError for a type not in ``RESOURCE_TYPES`` and ``InvalidPattern`` (or
+    ``UnsupportedPattern``) for a pattern that is not a Java regex this module can reproduce.
+    """
 
     pattern: str
     type: str
@@ -102,6 +113,8 @@ class Permission:
         compile_pattern(self.pattern)  # fail at construction, as Druid rejects a bad pattern
 
     def matches(self, resource: Resource, action: Action) -> bool:
+        """Equal type and action, and the pattern matches the resource's whole name,
+        case-sensitively (SPEC section 3)."""
         return (
             self.type == resource.type
             and self.action == action
@@ -110,7 +123,11 @@ class Permission:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Permission:
-        """Read ``{"type","name","action"}`` or Druid's ``{"resource": {...}, "action"}``."""
+        """Read ``{"type","name","action"}`` or Druid's ``{"resource": {...}, "action"}``.
+
+        Raises ValueError for a non-object, an unknown or missing field, a non-string value or
+        an action other than READ/WRITE; ``InvalidPattern`` (a ValueError) for a bad pattern.
+        """
         if not isinstance(data, Mapping):
             raise ValueError(f"a permission must be an object, got {data!r}")
         if "resource" in data:
@@ -134,6 +151,7 @@ class Permission:
         return cls(pattern=name, type=type_, action=parsed_action)
 
     def to_json(self) -> dict[str, str]:
+        """``{"type", "name", "action"}`` with the pattern as name; ``from_json`` reads it back."""
         return {"type": self.type, "name": self.pattern, "action": self.action.value}
 
 
@@ -162,6 +180,8 @@ class Grants:
         return cls(permission for role in roles for permission in role)
 
     def allows(self, resource: Resource, action: Action) -> bool:
+        """Whether some permission of the resource's type and this action matches its whole
+        name (``Permission.matches``, memoised)."""
         key = (resource.type, resource.name, action)
         answer = self._memo.get(key)
         if answer is None:
@@ -203,7 +223,11 @@ _FLAG_GROUP = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?\)")
 
 
 def translate_java_regex(pattern: str) -> str:
-    """Rewrite a Java regex into Python ``re`` syntax with the same full-match meaning."""
+    """Rewrite a Java regex into Python ``re`` syntax with the same full-match meaning.
+
+    Raises ``UnsupportedPattern`` for a Java feature listed as refused above, ``InvalidPattern``
+    for a trailing backslash or an unclosed character class.
+    """
     out: list[str] = []
     i, n = 0, len(pattern)
     in_class = False
@@ -325,7 +349,10 @@ def _translate_group_open(pattern: str, i: int, out: list[str], dotall: bool) ->
 
 @lru_cache(maxsize=8192)
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile a Java resource-name pattern for ``fullmatch`` (cached: patterns repeat)."""
+    """Compile a Java resource-name pattern for ``fullmatch`` (cached: patterns repeat).
+
+    Raises ``InvalidPattern`` (``UnsupportedPattern`` for a refused feature) when it cannot.
+    """
     try:
         return re.compile(translate_java_regex(pattern), re.ASCII)
     except re.error as error:

@@ -51,6 +51,14 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class Profile:
+    """One documentation edition of the security model, and what it judges.
+
+    ``product`` and ``version`` name the Druid (or Imply) release; ``editions`` are rule-table
+    ids (``rules/*.toml``, each citing its page) in citation order; ``operations`` are those that
+    exist there (no statements API before Druid 27.0.0, per its release notes); ``settings`` the
+    short names of ``SETTINGS`` it understands; ``features`` extras such as ``export``.
+    """
+
     name: str
     product: str
     version: str
@@ -61,7 +69,8 @@ class Profile:
     description: str
 
     def rules(self) -> tuple[Rule, ...]:
-        """Every rule of the profile's editions, in citation order."""
+        """Every rule of the profile's editions, in citation order (``RuleTableError`` when a
+        packaged table is malformed)."""
         return tuple(rule for edition in self.editions for rule in load_edition(edition).rules)
 
 
@@ -122,6 +131,7 @@ DEFAULT_PROFILE = "druid-27"
 
 
 def get_profile(name: str) -> Profile:
+    """The profile called ``name``; ``ProfileError`` (listing the known names) if none is."""
     profile = PROFILES.get(name)
     if profile is None:
         raise ProfileError(f"unknown profile {name!r}; known: {', '.join(sorted(PROFILES))}")
@@ -129,7 +139,11 @@ def get_profile(name: str) -> Profile:
 
 
 def normalize_settings(profile: Profile, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Settings by short name, type-checked; runtime property names are accepted too."""
+    """Settings by short name, type-checked; runtime property names are accepted too.
+
+    Lists of context keys become frozensets. Raises ``ProfileError`` for an unknown setting, one
+    the profile does not have, or a value of the wrong type.
+    """
     by_property = {prop: short for short, (prop, _) in SETTINGS.items()}
     normalized: dict[str, Any] = {}
     for key, value in settings.items():
@@ -151,7 +165,10 @@ def normalize_settings(profile: Profile, settings: Mapping[str, Any]) -> dict[st
 
 
 def canonical_settings(profile: Profile, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Checked settings by short name with JSON values (lists sorted): what a run records."""
+    """Checked settings by short name with JSON values (lists sorted): what a run records.
+
+    Raises ``ProfileError`` as ``normalize_settings``.
+    """
     return {
         key: sorted(value) if isinstance(value, frozenset) else value
         for key, value in normalize_settings(profile, settings).items()
@@ -162,7 +179,8 @@ def parse_settings(items: Sequence[str]) -> dict[str, Any]:
     """``KEY=VALUE`` items (``--setting``, ``--druid-setting``) as raw settings.
 
     VALUE is JSON (``true``, ``["a","b"]``). KEY is a short name or a runtime property;
-    ``normalize_settings`` checks both against a profile.
+    ``normalize_settings`` checks both against a profile. Raises ``ProfileError`` for an item
+    without ``=``, an unknown KEY or a VALUE that is not JSON.
     """
     by_property = {prop: short for short, (prop, _) in SETTINGS.items()}
     settings: dict[str, Any] = {}
@@ -187,7 +205,11 @@ def _unknown_setting(key: str) -> ProfileError:
 
 
 def runtime_properties(settings: Mapping[str, Any]) -> dict[str, str]:
-    """Normalized settings as the runtime properties that give a Druid cluster those settings."""
+    """Normalized settings as the runtime properties that give a Druid cluster those settings.
+
+    ``settings`` by short name (as ``normalize_settings`` returns them); the result maps property
+    names to strings: ``"true"``/``"false"``, or a sorted JSON list of context keys.
+    """
     properties: dict[str, str] = {}
     for short, value in settings.items():
         prop = SETTINGS[short][0]

@@ -43,6 +43,10 @@ SCHEMAS: frozenset[str] = frozenset({"druid", "sys", "INFORMATION_SCHEMA", "look
 
 
 class StatementKind(StrEnum):
+    """The kind of a script's one query or ingest statement, by which rules are chosen (a rule's
+    ``kinds``): a SELECT, an INSERT or REPLACE into a datasource, or an export (``INSERT INTO
+    EXTERN(...)``, in the current SQL-based ingestion reference only)."""
+
     SELECT = "select"
     INSERT = "insert"
     REPLACE = "replace"
@@ -51,7 +55,16 @@ class StatementKind(StrEnum):
 
 @dataclass(frozen=True)
 class StatementResources:
-    """The resources one MSQ script reads and writes, and what makes it invalid, if anything."""
+    """The resources one MSQ script reads and writes, and what makes it invalid, if anything.
+
+    Names are as written, without their schema: datasources read (``druid`` or no schema,
+    ``APPEND`` arguments), the one written by INSERT/REPLACE, ``view``/``lookup``/``sys``/
+    ``INFORMATION_SCHEMA`` tables. ``input_source_functions`` are the lower-case table functions
+    used (``http``, ``inline``...), ``external_input_types`` the input source types read (an
+    EXTERN's ``type``, or ``unknown``), ``export_destination`` ``s3`` or ``local``.
+    ``unknown_tables`` are references in no known schema; ``problems`` one message per reason the
+    statement is a bad query (empty when valid).
+    """
 
     kind: StatementKind
     datasources_read: frozenset[str] = frozenset()
@@ -70,6 +83,7 @@ class StatementResources:
 
     @property
     def reads_external(self) -> bool:
+        """EXTERN or an input-source table function: what needs EXTERNAL READ (seed 000)."""
         return self.uses_extern or bool(self.input_source_functions)
 
     def table_references(self) -> frozenset[str]:
@@ -81,6 +95,7 @@ class StatementResources:
         )
 
     def to_json(self) -> dict[str, object]:
+        """Every field as a JSON object, sets as sorted lists."""
         return {
             "kind": self.kind.value,
             "datasources_read": sorted(self.datasources_read),
@@ -106,7 +121,11 @@ def analyze_sql(sql: str) -> StatementResources:
 
 
 def analyze(statements: Sequence[exp.Expr]) -> StatementResources:
-    """Summarise a script: leading ``SET`` statements, then exactly one query or ingest."""
+    """Summarise a script: leading ``SET`` statements, then exactly one query or ingest.
+
+    ``statements`` as ``dialect.parse`` returns them. Never raises: what is wrong with the
+    script (a SET after the query, no or several queries, a bad target) goes to ``problems``.
+    """
     problems: list[str] = []
     context_keys: list[str] = []
     main: list[exp.Expr] = []

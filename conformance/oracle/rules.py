@@ -116,7 +116,9 @@ class RuleTableError(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
-    """One documented rule: where it is written, what it says, and its data."""
+    """One documented rule: where it is written (``page``, ``version``), what it says
+    (``passage``, quoted), and the data the oracle interprets (fields as in the module docstring;
+    ``status`` is an HTTP status)."""
 
     id: str
     edition: str
@@ -139,6 +141,8 @@ class Rule:
     status: int | None = None
 
     def applies(self, operation: str, kind: str | None = None) -> bool:
+        """Whether the rule is about ``operation`` (``*`` is every one) and, when ``kind`` is
+        given, about that statement kind (a ``StatementKind`` value)."""
         if "*" not in self.operations and operation not in self.operations:
             return False
         return kind is None or kind in self.kinds
@@ -160,6 +164,14 @@ class Rule:
 
 @dataclass(frozen=True)
 class Edition:
+    """One rule table, ``rules/<name>.toml``: a documentation edition.
+
+    ``page`` and ``version`` are what its rules cite unless a rule names its own; ``source`` is
+    where the quoted text comes from (a seed in ``shared/seeds/``, a file of apache/druid, or
+    release notes);
+    ``rules`` are in file order, which is citation order.
+    """
+
     id: str
     title: str
     page: str
@@ -169,7 +181,11 @@ class Edition:
 
 
 def load_table(data: Mapping[str, Any], origin: str = "<table>") -> Edition:
-    """Validate one parsed TOML table and build its ``Edition``."""
+    """Validate one parsed TOML table and build its ``Edition``.
+
+    ``origin`` names the table in messages. Raises ``RuleTableError`` (naming the table, the
+    rule's number and id) for anything outside the format in the module docstring.
+    """
     header = data.get("edition")
     if not isinstance(header, Mapping):
         raise RuleTableError(f"{origin}: missing [edition] header")
@@ -304,7 +320,11 @@ def _table_files() -> Iterable[tuple[str, bytes]]:
 
 @cache
 def all_editions() -> dict[str, Edition]:
-    """Every packaged table, by edition id; rule ids must be unique across tables."""
+    """Every packaged table, by edition id; rule ids must be unique across tables.
+
+    Raises ``RuleTableError`` for a file that is not TOML, a malformed table, or an edition or
+    rule id used twice. Cached: the tables are read once per process.
+    """
     editions: dict[str, Edition] = {}
     seen: dict[str, str] = {}
     for name, content in _table_files():
@@ -324,6 +344,8 @@ def all_editions() -> dict[str, Edition]:
 
 
 def load_edition(edition_id: str) -> Edition:
+    """The packaged edition ``edition_id``; ``RuleTableError`` if there is none (or, as
+    ``all_editions``, when a packaged table is malformed)."""
     editions = all_editions()
     if edition_id not in editions:
         raise RuleTableError(f"no rule table for edition {edition_id!r}")
