@@ -18,6 +18,9 @@ from fixtures.client import Exchange
 
 
 class Outcome(StrEnum):
+    """How a check came out: Druid answered as documented, or did not and a known deviation
+    explains it (reported, not failed), or did not and nothing explains it (the run fails)."""
+
     AGREES = "agrees"
     KNOWN_DEVIATION = "known-deviation"
     NEW_DEVIATION = "new-deviation"
@@ -43,19 +46,24 @@ class Check:
 
     @property
     def agrees(self) -> bool:
+        """Whether Druid's status is the documented one (``same_answer``: 2xx by class)."""
         return same_answer(self.verdict.status, self.exchange.status)
 
     @property
     def outcome(self) -> Outcome:
+        """Agrees, else a known or a new deviation by whether ``deviation_id`` is set."""
         if self.agrees:
             return Outcome.AGREES
         return Outcome.KNOWN_DEVIATION if self.deviation_id else Outcome.NEW_DEVIATION
 
     @property
     def cell(self) -> str:
+        """The coverage cell: the label and the verdict, ``submit x SELECT_JOIN x forbidden``."""
         return f"{self.label} x {self.verdict.verdict.value}"
 
     def to_json(self) -> dict[str, Any]:
+        """The history's check line: label, cell, outcome, deviation, druid_version, the case
+        (``case_to_json``), the verdict (``Verdict.to_json``) and the observed status."""
         return {
             "label": self.label,
             "cell": self.cell,
@@ -109,7 +117,11 @@ class NewDeviation(AssertionError):
 
 
 def assert_conforms(checks: Sequence[Check], reproduce: str = "") -> None:
-    """Fail with every unexplained disagreement, each with the oracle's reasoning."""
+    """Fail with every unexplained disagreement, each with the oracle's reasoning.
+
+    Raises NewDeviation (an AssertionError: pytest shows a failure) when a check is a new
+    deviation; ``reproduce`` (a command) is appended to its message.
+    """
     new = [c for c in checks if c.outcome is Outcome.NEW_DEVIATION]
     if not new:
         return

@@ -43,7 +43,11 @@ _WHEN_FIELDS = frozenset({"kinds", "actor_lacks", "actor_holds", "actor_is_submi
 
 @dataclass(frozen=True)
 class Example:
-    """A minimal scenario showing the deviation: what the submitter and the actor hold."""
+    """A minimal scenario showing the deviation: what the submitter and the actor hold.
+
+    ``sql`` may name ``{out}``, a fresh output datasource; permissions are
+    ``{"type", "name", "action"}`` dicts.
+    """
 
     sql: str
     operation: str
@@ -52,6 +56,8 @@ class Example:
 
     @classmethod
     def from_toml(cls, raw: Mapping[str, Any], where: str) -> Example:
+        """Read an entry's ``example`` table; BadInputError (naming ``where``) for a missing or
+        mistyped field. An ``actor`` of ``"submitter"`` or none means the submitter acts."""
         try:
             actor = raw.get("actor")
             return cls(
@@ -66,6 +72,12 @@ class Example:
 
 @dataclass(frozen=True)
 class Deviation:
+    """One registry entry (``[[deviation]]``): on ``druid_versions``, ``operation`` answers
+    ``observed_status`` where the oracle ``rules`` (ids) and their ``passage`` say
+    ``documented_status``. ``when`` narrows which checks it explains: statement ``kinds``,
+    ``actor_lacks``/``actor_holds`` (``"ACTION TYPE name"``, ``{task_datasource}`` filled in)
+    and ``actor_is_submitter``. ``observed`` says when and on what it was seen."""
+
     id: str
     title: str
     druid_versions: tuple[str, ...]
@@ -87,6 +99,7 @@ class Deviation:
     submitter_workaround: tuple[ResourceAction, ...] = ()
 
     def applies_to(self, druid_version: str) -> bool:
+        """Whether it was observed on exactly this version, e.g. ``27.0.0``."""
         return druid_version in self.druid_versions
 
     def applies_under(self, settings: Mapping[str, Any]) -> bool:
@@ -173,6 +186,11 @@ def _resource_actions(raw: Iterable[Mapping[str, str]], where: str) -> tuple[Res
 
 
 def load(paths: Iterable[Path] | None = None) -> tuple[Deviation, ...]:
+    """The entries of ``paths`` (default: every ``deviations/*.toml``), in file order.
+
+    Raises BadInputError for a file that is not TOML, an unknown or missing field, a bad
+    example or ``submitter_workaround``, or an id used twice.
+    """
     entries: list[Deviation] = []
     for path in sorted(paths if paths is not None else REGISTRY_DIR.glob("*.toml")):
         try:
@@ -189,6 +207,7 @@ def load(paths: Iterable[Path] | None = None) -> tuple[Deviation, ...]:
 
 @cache
 def registry() -> tuple[Deviation, ...]:
+    """The packaged entries (``load()``, read once per process; BadInputError as ``load``)."""
     return load()
 
 

@@ -50,6 +50,10 @@ def quote_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class ReplayPlan:
+    """How to ask a recorded check again: the recorded ``case``, the grants to give its actor,
+    those to give a separate submitter (None: the actor submits, or the operation is a submit),
+    and whether the request goes without credentials (``anonymous``)."""
+
     case: Case
     actor_grants: tuple[Grant, ...]
     submitter_grants: tuple[Grant, ...] | None  # None: the actor submits (or only submits)
@@ -57,44 +61,55 @@ class ReplayPlan:
 
     @property
     def operation(self) -> str:
+        """The case's operation, e.g. ``cancel`` or ``statements.results``."""
         return self.case.operation
 
     @property
     def statements_api(self) -> bool:
+        """Whether the operation is one of the SQL statements API's (``statements.*``)."""
         return self.operation.startswith("statements.")
 
     @property
     def submits_only(self) -> bool:
+        """Whether the operation judged is the submission itself (the actor submits)."""
         return self.operation in SUBMIT_OPERATIONS
 
     @property
     def submit(self) -> Endpoint:
+        """The request that submits the statement: the task API's or the statements API's."""
         return STATEMENT_SUBMIT if self.statements_api else TASK_SUBMIT
 
     @property
     def endpoint(self) -> Endpoint:
+        """The request of the operation judged (``{id}`` is the submitted query's id)."""
         return ENDPOINTS[self.operation]
 
     @property
     def id_key(self) -> str:
+        """The field of the submit answer holding the id: ``queryId`` or ``taskId``."""
         return "queryId" if self.statements_api else "taskId"
 
     def submit_body(self) -> dict[str, Any]:
+        """``{"query", "context"}`` as recorded, with ``executionMode: ASYNC`` added for the
+        statements API (the recorded context wins)."""
         context = dict(self.case.context)
         if self.statements_api:
             context = {"executionMode": "ASYNC", **context}
         return {"query": self.case.sql, "context": context}
 
     def replayed_case(self, case_id: str) -> Case:
+        """The recorded case under a new id, to be judged again with the replay's answer."""
         return replace(self.case, id=case_id)
 
 
 def grants_of(case: Case) -> tuple[Grant, ...]:
+    """The case's permissions as the grants that provision them (patterns unchanged)."""
     return tuple(Grant(p.type, p.pattern, p.action.value) for p in case.permissions)
 
 
 def submit_requirements(case: Case) -> tuple[Grant, ...]:
-    """What the oracle says a submitter of the case's statement must hold."""
+    """What the oracle says a submitter of the case's statement must hold, each resource name
+    quoted as a pattern matching only itself. Raises CaseError for a malformed case."""
     submit = "statements.submit" if case.operation.startswith("statements.") else "submit"
     asked = replace(case, id=f"{case.id}-submit", operation=submit, permissions=())
     needed = decide(asked).required
@@ -104,7 +119,11 @@ def submit_requirements(case: Case) -> tuple[Grant, ...]:
 
 
 def plan(check: Mapping[str, Any], exchange: Mapping[str, Any] | None = None) -> ReplayPlan:
-    """The plan for one recorded check line (and its exchange line, for who sent it)."""
+    """The plan for one recorded check line (and its exchange line, for who sent it).
+
+    Raises CaseError when the line has no case, its case is malformed, or its operation has no
+    endpoint here.
+    """
     try:
         case = Case.from_json(check["case"])
     except (CaseError, KeyError) as error:

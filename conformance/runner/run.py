@@ -36,11 +36,17 @@ class HistorySink(Protocol):
 
 
 def new_run_id() -> str:
+    """``20260101T120000Z-1a2b3c``: the UTC time of the start and 6 random hex digits."""
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
 
 
 @dataclass
 class Run:
+    """One run and what it measured. Times are seconds: ``timings`` by name, ``started`` and
+    ``finished`` on the monotonic clock; ``facts`` go to ``timings.json`` as they are;
+    ``operations`` and ``operation_seconds`` are the scenarios' checked requests and their time.
+    """
+
     id: str
     dir: Path
     history: HistorySink
@@ -72,9 +78,12 @@ class Run:
         return self.id.rsplit("-", 1)[1]
 
     def time(self, name: str, seconds: float) -> None:
+        """Record how long ``name`` took, in seconds (rounded to the millisecond)."""
         self.timings[name] = round(seconds, 3)
 
     def record_check(self, check: Check) -> None:
+        """Keep a check, write its line (with its exchange's number) to the history, and count
+        it for the heartbeat."""
         self.checks.append(check)
         self.history.record_check({**check.to_json(), "exchange_seq": check.exchange.seq})
         self.heartbeat.checked(check.outcome.value)
@@ -86,6 +95,7 @@ class Run:
 
     @property
     def did_anything(self) -> bool:
+        """Whether the run recorded an exchange, a timing, an error or an interruption."""
         return bool(
             self.history.count
             or self.timings
