@@ -31,7 +31,7 @@ from conformance.oracle import (
     runtime_properties,
 )
 from conformance.runner.run import Run
-from conformance.runner.scenario import Judge, ScenarioRunner
+from conformance.runner.scenario import Judge, ScenarioRunner, SteeringDrift
 from conformance.test_support import UserFactory
 from fixtures import options
 from fixtures.cleanup import INVENTORY_EVENT, Cleaned, Inventory, clean, footprint, inventory
@@ -53,6 +53,10 @@ from reports import coverage, records
 from reports.history import History
 
 RUN_KEY = pytest.StashKey[Run]()
+# The reports of the tests a SteeringDrift ended. Kept here rather than marked on the report by
+# a field name: every short string literal in the suite's modules is one Hypothesis may draw (its
+# "local constants"), and one more would change the examples a derandomised (ci) run draws.
+STEERING_DRIFTS_KEY = pytest.StashKey[list[pytest.TestReport]]()
 GIVEN_CLUSTER_KEY = pytest.StashKey[Cluster]()  # --druid-url, connected at configure time
 hypothesis_profiles.register()
 
@@ -243,8 +247,11 @@ def _connect_given_cluster(config: pytest.Config, run: Run) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """An infrastructure problem inside a check is an ERROR of the run, never a verdict."""
+    """An infrastructure problem inside a check is an ERROR of the run, never a verdict; so is
+    a steering drift (the suite's generators and its judge disagree: a bug of the suite)."""
     report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, SteeringDrift):
+        item.config.stash.setdefault(STEERING_DRIFTS_KEY, []).append(report)
     problem = infrastructure_error_in(call.excinfo.value) if call.excinfo is not None else None
     if problem is not None:
         report.infrastructure = True
@@ -254,9 +261,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
+def pytest_report_teststatus(
+    report: pytest.TestReport, config: pytest.Config
+) -> tuple[str, str, str] | None:
     if getattr(report, "infrastructure", False):
         return "error", "E", "ERROR (infrastructure)"
+    if any(drifted is report for drifted in config.stash.get(STEERING_DRIFTS_KEY, [])):
+        return "error", "E", "ERROR (steering drift)"
     return None
 
 
@@ -266,6 +277,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if run.infrastructure_errors:
         session.exitstatus = int(ExitCode.INFRASTRUCTURE)
+        return
+    if session.config.stash.get(STEERING_DRIFTS_KEY, []):  # a bug of the suite, not a verdict
+        session.exitstatus = int(pytest.ExitCode.INTERNAL_ERROR)
         return
     terminal = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(terminal.stats.get("skipped", [])) if terminal is not None else 0

@@ -14,9 +14,10 @@ import pytest
 
 from conformance.runner.checks import assert_conforms
 from conformance.runner.run import Run
-from conformance.runner.scenario import Identity, Judge, Scenario, ScenarioRunner
+from conformance.runner.scenario import Judge, ScenarioRunner
 from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.provision import ADMIN_GRANTS
+from strategies.grants import RoleSpec, UserSpec
 
 pytestmark = pytest.mark.druid
 
@@ -47,22 +48,19 @@ def _query_id(operation: str, ids: dict[str, str]) -> str:
     return ids["statements" if operation.startswith("statements.") else "task"]
 
 
-def _scenario(submitter: Identity) -> Scenario:
-    return Scenario(sql=LITERAL, kind="SELECT_LITERAL", submitter=submitter)
-
-
 @pytest.mark.parametrize("operation", list(OPERATIONS))
 def test_no_credentials(
     operation: str, router: DruidClient, judge: Judge, admin_queries: dict[str, str]
 ) -> None:
     exchange = OPERATIONS[operation](router, _query_id(operation, admin_queries))
-    nobody = Identity("nobody", "")
-    check = judge.check_scenario(
+    check = judge.check(
         f"{operation} (no credentials)",
         operation,
-        _scenario(nobody),
-        None,
         exchange,
+        sql=LITERAL,
+        context={},
+        permissions=(),
+        actor_is_submitter=False,
         authenticated=False,
     )
     assert_conforms([check])
@@ -77,16 +75,18 @@ def test_wrong_password(
     admin_queries: dict[str, str],
     run: Run,
 ) -> None:
-    user = Identity(f"auth_{run.tag}_{secrets.token_hex(3)}", secrets.token_urlsafe(12))
+    user = UserSpec(f"auth_{run.tag}_{secrets.token_hex(3)}", secrets.token_urlsafe(12), ())
     with scenario_runner.provisioned([user]):
-        impostor = router.as_user(Credentials(user.user, secrets.token_urlsafe(12)))
+        impostor = router.as_user(Credentials(user.name, secrets.token_urlsafe(12)))
         exchange = OPERATIONS[operation](impostor, _query_id(operation, admin_queries))
-    check = judge.check_scenario(
+    check = judge.check(
         f"{operation} (wrong password)",
         operation,
-        _scenario(user),
-        user,
         exchange,
+        sql=LITERAL,
+        context={},
+        permissions=user.permissions(),
+        actor_is_submitter=True,
         authenticated=False,
     )
     assert_conforms([check])
@@ -96,13 +96,15 @@ def test_wrong_password(
 def test_unknown_id(operation: str, admin_client: DruidClient, judge: Judge) -> None:
     unknown = f"query-{secrets.token_hex(8)}"
     exchange = OPERATIONS[operation](admin_client, unknown)
-    admin = Identity("admin", "", (("admin", ADMIN_GRANTS),))
-    check = judge.check_scenario(
+    admin = RoleSpec("admin", ADMIN_GRANTS)
+    check = judge.check(
         f"{operation} (unknown id)",
         operation,
-        _scenario(admin),
-        admin,
         exchange,
+        sql=LITERAL,
+        context={},
+        permissions=admin.permissions(),
+        actor_is_submitter=True,
         task_exists=False,
     )
     assert_conforms([check])

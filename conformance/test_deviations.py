@@ -16,8 +16,9 @@ from conformance import cluster_settings
 from conformance.runner import deviations
 from conformance.runner.checks import Outcome, assert_conforms
 from conformance.runner.run import Run
-from conformance.runner.scenario import Judge, Scenario, ScenarioRunner, fresh_identity
+from conformance.runner.scenario import Judge, ScenarioRunner, fresh_identity
 from fixtures.provision import Grant
+from strategies.scenario import Scenario
 
 pytestmark = pytest.mark.druid
 ENTRIES = deviations.registry()
@@ -40,11 +41,8 @@ def example_scenario(entry: deviations.Deviation, tag: str) -> Scenario:
         if example.actor is None
         else (fresh_identity(f"dact_{tag}", _grants(example.actor), out),)
     )
-    return Scenario(
-        sql=example.sql.replace("{out}", out),
-        kind=f"deviation {entry.id}",
-        submitter=submitter,
-        others=others,
+    return Scenario.everyone_asks(
+        example.sql.replace("{out}", out), f"deviation {entry.id}", submitter, others
     )
 
 
@@ -69,7 +67,7 @@ def test_known_deviation(
     target = [
         c
         for c in checks
-        if c.case.operation == entry.example.operation and c.exchange.user == acting.user
+        if c.case.operation == entry.example.operation and c.exchange.user == acting.name
     ]
     assert target, f"the example of {entry.id} never reached {entry.example.operation}"
     if all(c.outcome is Outcome.AGREES for c in target):

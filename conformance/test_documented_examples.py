@@ -13,8 +13,9 @@ import pytest
 
 from conformance.runner.checks import assert_conforms
 from conformance.runner.run import Run
-from conformance.runner.scenario import Scenario, ScenarioRunner, fresh_identity
+from conformance.runner.scenario import ScenarioRunner, fresh_identity
 from fixtures.provision import Grant
+from strategies.scenario import Scenario
 
 pytestmark = pytest.mark.druid
 
@@ -114,10 +115,10 @@ ROWS = (
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
 def test_documented_example(row: Row, scenario_runner: ScenarioRunner, run: Run) -> None:
     out = f"ex_{run.tag}_{row.id.replace('-', '_')}"
-    scenario = Scenario(
-        sql=row.sql.replace("{out}", out),
-        kind=row.id,
-        submitter=fresh_identity(f"sub_{run.tag}", row.submitter, out),
-        others=(fresh_identity(f"oth_{run.tag}", row.other, out),),
+    scenario = Scenario.everyone_asks(
+        row.sql.replace("{out}", out),
+        row.id,
+        fresh_identity(f"sub_{run.tag}", row.submitter, out),
+        (fresh_identity(f"oth_{run.tag}", row.other, out),),
     )
     assert_conforms(scenario_runner.run(scenario))

@@ -13,30 +13,30 @@ the cell's verdict:
 - UNAUTHENTICATED: the grants of ALLOWED, but the actor sends a wrong password or nothing.
 
 For ``status``/``cancel`` the submitter must be allowed to submit (the task must exist); the
-actor is the submitter or another user. The oracle's verdict for the finished scenario is part
-of it, and must equal the cell's verdict (``SteeringError`` otherwise: a bug here, not a
-finding). Each scenario records ``hypothesis.event("cell: submit x SELECT_JOIN x forbidden")``,
-so ``--hypothesis-show-statistics`` shows the coverage.
+actor is the submitter or another user. The result is the one ``strategies.scenario.Scenario``
+type, its ``cell`` set: each request the steering aimed carries the oracle's case it judged and
+that case's verdict (``Steered``), which must be the cell's (``SteeringError`` otherwise: a bug
+here, not a finding); the runner's judge checks that its own verdict on what really happened is
+the same (``SteeringDrift`` otherwise). Each scenario records
+``hypothesis.event("cell: submit x SELECT_JOIN x forbidden")``, so
+``--hypothesis-show-statistics`` shows the coverage.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from hypothesis import assume, event
 from hypothesis import strategies as st
 
-from conformance.oracle import Case, Verdict, VerdictKind, decide
+from conformance.oracle import Case, VerdictKind, decide
 from conformance.oracle.permissions import Action, ResourceAction
 from conformance.oracle.profiles import DEFAULT_PROFILE
 from fixtures.client import Credentials
 from strategies.grants import (
     TYPES,
     Grant,
-    RoleSpec,
     UserSpec,
     java_quote,
     matches,
@@ -55,6 +55,7 @@ from strategies.queries import (
     QueryKind,
     query_of_kind,
 )
+from strategies.scenario import Cell, Operation, Request, Scenario, Steered, credentials
 
 __all__ = [
     "STEERED_VERDICTS",
@@ -75,26 +76,8 @@ STEERED_VERDICTS: tuple[VerdictKind, ...] = (
 )
 
 
-class Operation(StrEnum):
-    """The task-API operations; values are the oracle's operation names."""
-
-    SUBMIT = "submit"
-    STATUS = "status"
-    CANCEL = "cancel"
-
-
 class SteeringError(AssertionError):
     """The grants built for a verdict do not give it: a bug in the steering."""
-
-
-@dataclass(frozen=True, order=True)
-class Cell:
-    operation: Operation
-    kind: QueryKind
-    verdict: VerdictKind
-
-    def __str__(self) -> str:
-        return f"{self.operation.value} x {self.kind.value} x {self.verdict.value}"
 
 
 def feasible_cells(
@@ -233,44 +216,6 @@ def grants_for_verdict(
 # --------------------------------------------------------------------------- scenarios
 
 
-@dataclass(frozen=True)
-class Scenario:
-    """A world of users and roles, who submits, who acts, what, and the oracle's verdict.
-
-    Provision ``users`` (their ``roles``), let ``submitter`` submit ``query`` (unless the
-    operation is the submit itself), then let the actor perform ``operation`` sending ``login``
-    (the actor's real credentials, a wrong password, or ``NoCredentials``). ``expected`` is the
-    oracle's verdict on that last request; ``submit_expected`` on the submitter's submit.
-    """
-
-    operation: Operation
-    query: GeneratedQuery
-    target: VerdictKind
-    users: tuple[UserSpec, ...]
-    submitter: UserSpec
-    actor: UserSpec
-    login: Credentials | NoCredentials
-    case: Case
-    expected: Verdict
-    submit_expected: Verdict
-
-    @property
-    def actor_is_submitter(self) -> bool:
-        return self.actor.name == self.submitter.name
-
-    @property
-    def cell(self) -> Cell:
-        return Cell(self.operation, self.query.kind, self.expected.verdict)
-
-    def roles(self) -> tuple[RoleSpec, ...]:
-        """Every role to create, once."""
-        return tuple(dict.fromkeys(role for user in self.users for role in user.roles))
-
-    def names(self) -> list[str]:
-        """Every user, role and new datasource name this scenario creates."""
-        return [u.name for u in self.users] + [r.name for r in self.roles()]
-
-
 @st.composite
 def _user_with(draw: st.DrawFn, namer: Namer, wanted: Sequence[Grant]) -> UserSpec:
     roles = draw(split_into_roles(namer, wanted))
@@ -294,6 +239,14 @@ def scenarios(
     submitter_extras: Sequence[ResourceAction] = (),
 ) -> Scenario:
     """A whole scenario for one feasible cell of the given operations, kinds and verdicts.
+
+    Provision ``users`` (submitter, actor, bystanders), let the submitter submit the drawn
+    statement (unless the cell's operation is the submit itself), then let the actor perform
+    the cell's operation sending its login (its own credentials, a wrong password, or
+    ``NoCredentials``). The aimed requests carry the oracle's case and verdict (``Steered``):
+    the actor's request (``scenario.aimed``), and the submitter's submit of a status or cancel
+    scenario, which the oracle must allow. Raises ``SteeringError`` when a verdict is not the
+    aimed one, ``ValueError`` when no cell is feasible.
 
     ``cells`` picks the cells explicitly instead (e.g. one per pytest parameter, which
     guarantees coverage where Hypothesis's draws are skewed toward cells it has seen).
@@ -359,15 +312,19 @@ def scenarios(
         )
     event(f"cell: {cell}")
     event(f"actor: {'submitter' if same else 'another user'}")
+    aimed = Request(op.value, actor, login, steered=Steered(case, expected))
+    follow_ups: tuple[Request, ...]
+    submit, follow_ups = aimed, ()  # a submit cell: the actor's submit is the question
+    if op is not Operation.SUBMIT:  # the submitter submits (allowed), then the actor asks
+        judged = Steered(submit_case, submit_expected)
+        submit = Request(Operation.SUBMIT.value, submitter, credentials(submitter), steered=judged)
+        follow_ups = (aimed,)
     return Scenario(
-        operation=op,
-        query=query,
-        target=target,
+        sql=query.sql,
+        kind=query.kind.value,
+        context=query.context,
         users=world,
-        submitter=submitter,
-        actor=actor,
-        login=login,
-        case=case,
-        expected=expected,
-        submit_expected=submit_expected,
+        submit=submit,
+        follow_ups=follow_ups,
+        cell=cell,
     )

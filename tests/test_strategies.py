@@ -46,6 +46,7 @@ from strategies.queries import (
     queries,
     query_of_kind,
 )
+from strategies.scenario import Steered
 from strategies.steering import (
     Cell,
     Operation,
@@ -243,20 +244,45 @@ def test_role_permissions_use_the_oracle_form() -> None:
 # --------------------------------------------------------------------------- steering
 
 
+def _cell(scenario: Scenario) -> Cell:
+    assert scenario.cell is not None, "a generated scenario is steered at a cell"
+    return scenario.cell
+
+
+def _steered(scenario: Scenario) -> Steered:
+    """What the steering judged for the request its cell is about."""
+    steered = scenario.aimed.steered
+    assert steered is not None, "the aimed request carries the steering's case"
+    return steered
+
+
+def _submit_steered(scenario: Scenario) -> Steered:
+    steered = scenario.submit.steered
+    assert steered is not None, "the submit of a steered scenario carries the steering's case"
+    return steered
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(NAMER))
 def test_steering_reaches_the_aimed_verdict(scenario: Scenario) -> None:
-    assert scenario.expected.verdict is scenario.target
-    if scenario.operation is not Operation.SUBMIT:
-        assert scenario.submit_expected.allowed
-    if scenario.target is VerdictKind.FORBIDDEN:
-        assert scenario.expected.missing
-    if scenario.target is VerdictKind.UNAUTHENTICATED:
-        assert not isinstance(scenario.login, Credentials) or (
-            scenario.login.password != scenario.actor.password
+    cell, aimed, steered = _cell(scenario), scenario.aimed, _steered(scenario)
+    assert steered.verdict.verdict is cell.verdict
+    assert aimed.operation == cell.operation.value == steered.case.operation
+    assert scenario.kind == cell.kind.value
+    if cell.operation is not Operation.SUBMIT:
+        assert _submit_steered(scenario).verdict.allowed
+        assert scenario.submit.authenticated
+    if cell.verdict is VerdictKind.FORBIDDEN:
+        assert steered.verdict.missing
+    if cell.verdict is VerdictKind.UNAUTHENTICATED:
+        assert not aimed.authenticated
+        assert not isinstance(aimed.login, Credentials) or (
+            aimed.login.password != aimed.actor.password
         )
     else:
-        assert scenario.login == Credentials(scenario.actor.name, scenario.actor.password)
+        assert aimed.login == Credentials(aimed.actor.name, aimed.actor.password)
+    assert steered.case.permissions == aimed.actor.permissions()
+    assert steered.case.actor_is_submitter is (aimed.actor.name == scenario.submitter.name)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -275,8 +301,9 @@ _NAMES_SEEN: set[str] = set()
 @given(scenarios(NAMER))
 def test_names_are_never_reused_across_examples(scenario: Scenario) -> None:
     fresh = set(scenario.names())
-    if scenario.query.writes and scenario.query.writes not in SEED_DATASOURCES:
-        fresh.add(scenario.query.writes)
+    writes = analyze_sql(scenario.sql).datasource_written
+    if writes and writes not in SEED_DATASOURCES:
+        fresh.add(writes)
     assert not fresh & _NAMES_SEEN
     _NAMES_SEEN.update(fresh)
 
@@ -301,6 +328,8 @@ def test_feasible_cells_include_context_authorization() -> None:
 def test_every_feasible_cell_is_reached(cell: Cell, data: st.DataObject) -> None:
     scenario = data.draw(scenarios(NAMER, cells=[cell]))
     assert scenario.cell == cell
+    assert _steered(scenario).verdict.verdict is cell.verdict
+    assert scenario.aimed.operation == cell.operation.value
 
 
 @settings(max_examples=3, deadline=None, database=None)
@@ -309,7 +338,7 @@ def test_context_authorization_makes_select_literal_forbiddable(data: st.DataObj
     cell = Cell(Operation.SUBMIT, QueryKind.SELECT_LITERAL, VerdictKind.FORBIDDEN)
     secured = {"authorizeQueryContextParams": True}
     found = data.draw(scenarios(NAMER, cells=[cell], settings=secured))
-    assert any(m.resource.type == "QUERY_CONTEXT" for m in found.expected.missing)
+    assert any(m.resource.type == "QUERY_CONTEXT" for m in _steered(found).verdict.missing)
 
 
 QUERY_ID_WRITE = ResourceAction(Resource("QUERY_CONTEXT", "queryId"), Action.WRITE)
@@ -335,8 +364,8 @@ def _holds_query_id_write(user: UserSpec) -> bool:
 )
 def test_submitter_extras_go_to_submitters_of_status_and_cancel(scenario: Scenario) -> None:
     assert _holds_query_id_write(scenario.submitter)
-    assert scenario.submit_expected.allowed
-    assert scenario.expected.verdict is scenario.target
+    assert _submit_steered(scenario).verdict.allowed
+    assert _steered(scenario).verdict.verdict is _cell(scenario).verdict
 
 
 def test_submitter_extras_do_not_steer_submit_scenarios() -> None:
@@ -351,11 +380,11 @@ def test_submitter_extras_do_not_steer_submit_scenarios() -> None:
         lambda s: not _holds_query_id_write(s.submitter),
         settings=FIND,
     )
-    assert found.operation is Operation.SUBMIT
+    assert _cell(found).operation is Operation.SUBMIT
 
 
 def test_a_few_hundred_random_scenarios_spread_over_the_cells() -> None:
-    seen: Counter[Cell] = Counter()
+    seen: Counter[Cell | None] = Counter()  # None would be a scenario steered at no cell
 
     @settings(max_examples=300, deadline=None, database=None, derandomize=True)
     @given(scenarios(NAMER))

@@ -29,7 +29,7 @@ from conformance.cli.target import add_options, check_cluster_options, cluster_f
 from conformance.oracle import Case, decide
 from conformance.oracle.permissions import Action, Permission
 from conformance.runner.run import Run
-from conformance.runner.scenario import Judge, Scenario, ScenarioRunner, fresh_identity
+from conformance.runner.scenario import Judge, ScenarioRunner, fresh_identity
 from fixtures import options
 from fixtures.client import Credentials, DruidClient
 from fixtures.cluster import Cluster
@@ -39,6 +39,7 @@ from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
 from fixtures.releases import default_version, release
 from fixtures.seed import create_seeds
 from reports.history import History
+from strategies.scenario import Scenario, credentials
 
 SQL = 'SELECT page FROM "wikipedia"'
 SUBMITTER = (
@@ -103,7 +104,7 @@ def oracle_rate(seconds: float) -> float:
 
 def checked_rate(runner: ScenarioRunner, run: Run, scenarios: int) -> tuple[int, float]:
     for _ in range(scenarios):
-        scenario = Scenario(
+        scenario = Scenario.everyone_asks(
             SQL,
             "bench",
             fresh_identity(f"bench_{run.tag}_s", SUBMITTER),
@@ -133,14 +134,14 @@ def raw_rate(
         for _ in range(scenarios):
             started = time.monotonic()
             body = {"query": SQL, "context": {}}
-            task = call("POST", "/druid/v2/sql/task", submitter.credentials, body).json()["taskId"]
+            task = call("POST", "/druid/v2/sql/task", credentials(submitter), body).json()["taskId"]
             sent += 1
             for who in (other, submitter):
-                call("GET", f"/druid/indexer/v1/task/{task}/status", who.credentials)
+                call("GET", f"/druid/indexer/v1/task/{task}/status", credentials(who))
                 sent += 1
             for who in (other, submitter):
                 sent += 1
-                if call("POST", f"/druid/indexer/v1/task/{task}/shutdown", who.credentials).ok:
+                if call("POST", f"/druid/indexer/v1/task/{task}/shutdown", credentials(who)).ok:
                     break
             call("POST", f"/druid/indexer/v1/task/{task}/shutdown", cluster.admin)
             seconds += time.monotonic() - started

@@ -1,15 +1,20 @@
 """Running a scenario against the real Druid and judging every answer with the oracle.
 
-A scenario is who exists (identities with roles), who submits which statement, and who then
-acts on the submitted query. Running it provisions the identities, waits for propagation,
-submits, lets every other identity and then the submitter ask for the status, cancels once, and
-returns one :class:`Check` per request. Clean-up (the admin stops the task, users and roles are
-deleted) is not judged but is recorded in the history.
+A scenario (``strategies.scenario.Scenario``, the one type) is who exists (users with roles), who
+submits which statement, and who then asks what about the submitted query. The one executor,
+:meth:`ScenarioRunner.run`, provisions the users, waits for propagation, sends the submit and
+then each follow-up request, and returns one :class:`Check` per request. Clean-up (the admin
+stops the task, users and roles are deleted) is not judged but is recorded in the history.
+
+Each check's case is built from what really happened (the actor, its roles, whether it sent its
+own credentials, that the query exists); a request the steering aimed also carries the case the
+steering judged, and :class:`Judge` raises :class:`SteeringDrift` when the two verdicts differ.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -19,69 +24,89 @@ from typing import Any
 
 from hypothesis import event
 
-from conformance.oracle import Case, decide
+from conformance.oracle import Case, Verdict, decide
 from conformance.oracle.permissions import Permission, ResourceAction
 from conformance.runner import deviations
-from conformance.runner.checks import Check
+from conformance.runner.checks import Check, case_to_json
 from conformance.runner.run import Run
 from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.errors import InfrastructureError
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
 from fixtures.waiting import Condition, DeadlineExceeded, wait_until
-from strategies.grants import UserSpec
-from strategies.steering import Scenario as SteeredScenario
+from strategies.grants import RoleSpec, UserSpec
+from strategies.scenario import Request, Scenario, Steered, credentials
 
 TASK_API = "task"
 STATEMENTS_API = "statements"
+RESULTS_TIMEOUT = 180.0
+"""Seconds a ``results`` request waits for its query to end before asking (then an
+``InfrastructureError``)."""
 
 
-@dataclass(frozen=True)
-class Identity:
-    """A user to provision: its password and its roles, each a name and a permission list."""
-
-    user: str
-    password: str = field(repr=False)
-    roles: tuple[tuple[str, tuple[Grant, ...]], ...] = ()
-
-    @property
-    def credentials(self) -> Credentials:
-        return Credentials(self.user, self.password)
-
-    def permissions(self) -> tuple[Permission, ...]:
-        """The union of the roles' permissions, as the oracle reads them."""
-        return tuple(
-            dict.fromkeys(
-                Permission.from_json({"type": g.type, "name": g.name, "action": g.action})
-                for _, grants in self.roles
-                for g in grants
-            )
-        )
-
-
-def fresh_identity(prefix: str, grants: Iterable[Grant], out: str = "") -> Identity:
-    """A new user with one role of its own holding ``grants``; ``{out}`` in a grant's name
-    becomes ``out`` (the fresh output datasource of a table-driven example)."""
+def fresh_identity(prefix: str, grants: Iterable[Grant], out: str = "") -> UserSpec:
+    """A new user ``<prefix>_<8 hex>`` with a random password and one role of its own
+    (``role_<user>``) holding ``grants``; ``{out}`` in a grant's name becomes ``out`` (the
+    fresh output datasource of a table-driven example)."""
     name = f"{prefix}_{secrets.token_hex(4)}"
     concrete = tuple(Grant(g.type, g.name.replace("{out}", out), g.action) for g in grants)
-    return Identity(name, secrets.token_urlsafe(12), ((f"role_{name}", concrete),))
+    return UserSpec(name, secrets.token_urlsafe(12), (RoleSpec(f"role_{name}", concrete),))
 
 
-@dataclass(frozen=True)
-class Scenario:
-    sql: str
-    kind: str  # the generator's query kind, e.g. SELECT_JOIN: a coverage axis
-    submitter: Identity
-    others: tuple[Identity, ...] = ()
-    context: Mapping[str, Any] = field(default_factory=dict)
-    api: str = TASK_API
+class SteeringDrift(BaseException):
+    """The steering judged a request one way and the judge, on what really happened, another.
 
-    def identities(self) -> tuple[Identity, ...]:
-        return (self.submitter, *self.others)
+    A bug of the suite (``strategies/steering.py`` and this module see different worlds: other
+    datasources, settings, permissions or actor), never a verdict on Druid and never an
+    infrastructure problem: the test is an ERROR (``conformance/conftest.py`` reports it so).
+    A ``BaseException``, as ``InfrastructureAbort``: Hypothesis would shrink an ``Exception``
+    against Druid for minutes, and the message already shows both cases (as the oracle's JSON)
+    and both verdicts. ``label`` is the check's label, ``steered`` what the steering judged,
+    ``case`` and ``verdict`` the judge's.
+    """
+
+    def __init__(self, label: str, steered: Steered, case: Case, verdict: Verdict) -> None:
+        self.label = label
+        self.steered = steered
+        self.case = case
+        self.verdict = verdict
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """Both verdicts (kind, status, rule, reason) and both cases, one JSON object each."""
+        aimed, judged = self.steered.verdict, self.verdict
+
+        def said(verdict: Verdict) -> str:
+            return (
+                f"{verdict.verdict.value} ({verdict.status}) by rule {verdict.rule.id}: "
+                f"{verdict.reason}"
+            )
+
+        def shown(case: Case) -> str:
+            return json.dumps(case_to_json(case), sort_keys=True)
+
+        return "\n".join(
+            [
+                f"steering drift on {self.label!r}: the steering judged "
+                f"{self.steered.case.operation} {aimed.verdict.value}, the judge "
+                f"{self.case.operation} {judged.verdict.value}. A bug of the suite "
+                "(strategies/steering.py and conformance/runner/scenario.py disagree on the "
+                "world), not a verdict on Druid.",
+                f"  steering's verdict: {said(aimed)}",
+                f"  judge's verdict:    {said(judged)}",
+                f"  steering's case: {shown(self.steered.case)}",
+                f"  judge's case:    {shown(self.case)}",
+            ]
+        )
 
 
 @dataclass
 class Judge:
-    """Turns exchanges into checks: the oracle's case, its verdict, the deviation registry."""
+    """Turns exchanges into checks: the oracle's case, its verdict, the deviation registry.
+
+    ``profile`` is the oracle profile judging (e.g. ``druid-27``), ``existing_datasources`` the
+    datasources the cluster holds (its seeds), ``settings`` the cluster's settings by short name.
+    Every check is recorded in ``run`` (its history and its checks).
+    """
 
     run: Run
     druid_version: str
@@ -107,7 +132,15 @@ class Judge:
         actor_is_submitter: bool,
         authenticated: bool = True,
         task_exists: bool = True,
+        steered: Steered | None = None,
     ) -> Check:
+        """Judge ``exchange``, Druid's answer to ``operation`` (the oracle's name, e.g.
+        ``statements.status``) asked by an actor holding ``permissions``, and record the check.
+
+        ``steered`` is what the steering judged for this request: when its case asks another
+        operation or its verdict is of another kind than this case's, :class:`SteeringDrift` is
+        raised and nothing is recorded (the exchange is in the history all the same).
+        """
         case = Case(
             id=f"{self.run.id}-{next(self._ids)}",
             operation=operation,
@@ -122,6 +155,10 @@ class Judge:
             task_exists=task_exists,
         )
         verdict = decide(case)
+        if steered is not None and (
+            steered.case.operation != operation or steered.verdict.verdict is not verdict.verdict
+        ):
+            raise SteeringDrift(label, steered, case, verdict)
         check = Check(label, case, verdict, exchange, self.druid_version)
         deviation = deviations.explain(check)
         if deviation:
@@ -129,31 +166,15 @@ class Judge:
         self.run.record_check(check)
         return check
 
-    def check_scenario(
-        self,
-        label: str,
-        operation: str,
-        scenario: Scenario,
-        actor: Identity | None,
-        exchange: Exchange,
-        authenticated: bool = True,
-        task_exists: bool = True,
-    ) -> Check:
-        """A check of a request made by ``actor`` (None: nobody) within ``scenario``."""
-        return self.check(
-            label,
-            operation,
-            exchange,
-            sql=scenario.sql,
-            context=scenario.context,
-            permissions=actor.permissions() if actor else (),
-            actor_is_submitter=actor is scenario.submitter,
-            authenticated=authenticated,
-            task_exists=task_exists,
-        )
-
 
 class ScenarioRunner:
+    """The one executor of scenarios: provisions their users, asks Druid, judges every answer.
+
+    ``security`` provisions users and roles (on the Coordinator), ``barrier`` waits until Druid
+    holds them, ``router`` sends the scenario's requests (as each request's login), ``admin``
+    cancels what a scenario left running, ``judge`` judges and records.
+    """
+
     def __init__(
         self,
         security: SecurityAdmin,
@@ -169,70 +190,97 @@ class ScenarioRunner:
         self.judge = judge
 
     @contextmanager
-    def provisioned(self, identities: Sequence[Identity]) -> Iterator[None]:
-        """Create the identities, wait until Druid holds them, and delete them afterwards."""
+    def provisioned(self, users: Sequence[UserSpec]) -> Iterator[None]:
+        """Create the users (and each role once, in order), wait until Druid holds them, and
+        delete them afterwards (also when the body raises)."""
         created_users: list[str] = []
         created_roles: list[str] = []
         try:
-            for identity in identities:
-                self.judge.run.history.secret(identity.password)
-                self.security.create_user(identity.credentials)
-                created_users.append(identity.user)
-                for role, grants in identity.roles:
-                    if role not in created_roles:
-                        self.security.create_role(role, grants)
-                        created_roles.append(role)
-                    self.security.assign(identity.user, role)
+            for user in users:
+                self.judge.run.history.secret(user.password)
+                self.security.create_user(credentials(user))
+                created_users.append(user.name)
+                for role in user.roles:
+                    if role.name not in created_roles:
+                        self.security.create_role(role.name, role.grants)
+                        created_roles.append(role.name)
+                    self.security.assign(user.name, role.name)
             self.barrier.wait()
             yield
         finally:
-            for role in created_roles:
-                self.security.delete_role(role)
-            for user in created_users:
-                self.security.delete_user(user)
+            for name in created_roles:
+                self.security.delete_role(name)
+            for name in created_users:
+                self.security.delete_user(name)
 
-    def run(self, scenario: Scenario) -> list[Check]:
-        with self.provisioned(scenario.identities()):
-            return self._exercise(scenario)
+    def run(
+        self, scenario: Scenario, api: str = TASK_API, operation: str | None = None
+    ) -> list[Check]:
+        """Provision ``scenario.users``, ask its requests through ``api`` (``TASK_API`` or
+        ``STATEMENTS_API``), and return one check per request answered, in order.
 
-    def _exercise(self, scenario: Scenario) -> list[Check]:
-        api = _API[scenario.api]
-        submitter = self.router.as_user(scenario.submitter.credentials)
+        The submit is sent first; when Druid answers it with a query id, each follow-up is
+        asked in order until a cancel succeeds (a cancelled query is asked nothing more), and
+        the admin cancels the query at the end (hygiene, not judged). A ``results`` request
+        first waits until the query ends (``RESULTS_TIMEOUT`` seconds); a query that did not
+        succeed has no results to be judged on, and the request is not sent.
+
+        ``operation`` replaces the operation of a steered scenario's aimed request
+        (``Scenario.asking``: the statements API's ``results`` is steered like ``status``).
+        The steering judged the task API's questions: on another API that API's rules judge
+        each request, and no steered case is compared.
+
+        Raises ``SteeringDrift`` when a steered request's verdict is not the steering's,
+        ``InfrastructureError`` when Druid does not answer (or a query never ends).
+        """
+        if operation is not None:
+            scenario = scenario.asking(operation)
+        with self.provisioned(scenario.users):
+            return self._exercise(scenario, _API[api])
+
+    def _exercise(self, scenario: Scenario, api: _Api) -> list[Check]:
         started = time.monotonic()
-        answer = api.submit(submitter, scenario.sql, scenario.context)
-        checks = [
-            self.judge.check_scenario(
-                f"{api.prefix}submit x {scenario.kind}",
-                api.op("submit"),
-                scenario,
-                scenario.submitter,
-                answer,
-            )
-        ]
+        answer = api.submit(self._client(scenario.submit), scenario.sql, scenario.context)
+        checks = [self._judged(api, scenario, scenario.submit, answer)]
         query_id = api.query_id(answer)
-        if query_id is None:
-            return checks
-        try:
-            actors = [*scenario.others, scenario.submitter]
-            for actor in actors:
-                exchange = api.status(self.router.as_user(actor.credentials), query_id)
-                checks.append(self._follow_up(api, "status", scenario, actor, exchange))
-            for actor in actors:  # one successful cancel ends the query; stop there
-                exchange = api.cancel(self.router.as_user(actor.credentials), query_id)
-                checks.append(self._follow_up(api, "cancel", scenario, actor, exchange))
-                if exchange.status // 100 == 2:
-                    break
-        finally:  # hygiene: never leave a task holding slots (a statement's id is its task id)
-            self.admin.cancel_task(query_id)
+        if query_id is not None:
+            try:
+                checks += self._follow_ups(api, scenario, query_id)
+            finally:  # hygiene: never leave a task holding slots (a statement's id is its task's)
+                self.admin.cancel_task(query_id)
         self.judge.run.time_operations(len(checks), time.monotonic() - started)
         return checks
 
-    def _follow_up(
-        self, api: _Api, operation: str, scenario: Scenario, actor: Identity, exchange: Exchange
-    ) -> Check:
-        who = "submitter" if actor is scenario.submitter else "other"
-        label = f"{api.prefix}{operation} ({who}) x {scenario.kind}"
-        return self.judge.check_scenario(label, api.op(operation), scenario, actor, exchange)
+    def _follow_ups(self, api: _Api, scenario: Scenario, query_id: str) -> Iterator[Check]:
+        for request in scenario.follow_ups:
+            if request.operation == "results":
+                owner = self.router.as_user(credentials(scenario.submitter))
+                state = api.wait_until_done(owner, query_id, RESULTS_TIMEOUT)
+                if state != "SUCCESS":  # results of a failed query are no question of rights
+                    event(f"results not judged: the query ended {state}")
+                    continue
+            exchange = api.perform(request.operation, self._client(request), query_id)
+            yield self._judged(api, scenario, request, exchange)
+            if request.operation == "cancel" and exchange.status // 100 == 2:
+                return  # one successful cancel ends the query; stop there
+
+    def _client(self, request: Request) -> DruidClient:
+        login = request.login if isinstance(request.login, Credentials) else None
+        return self.router.as_user(login)
+
+    def _judged(self, api: _Api, scenario: Scenario, request: Request, exchange: Exchange) -> Check:
+        who = f" ({request.who})" if request.who else ""
+        return self.judge.check(
+            f"{api.op(request.operation)}{who} x {scenario.kind}",
+            api.op(request.operation),
+            exchange,
+            sql=scenario.sql,
+            context=scenario.context,
+            permissions=request.actor.permissions(),
+            actor_is_submitter=request.actor.name == scenario.submitter.name,
+            authenticated=request.authenticated,
+            steered=request.steered if api.name == TASK_API else None,
+        )
 
 
 class _Api:
@@ -299,83 +347,3 @@ class _Api:
 
 
 _API = {TASK_API: _Api(TASK_API), STATEMENTS_API: _Api(STATEMENTS_API)}
-
-
-# -- steered scenarios from strategies/ -----------------------------------------------------------
-
-
-def identity_of(user: UserSpec) -> Identity:
-    return Identity(user.name, user.password, tuple((r.name, r.grants) for r in user.roles))
-
-
-RESULTS_TIMEOUT = 180.0
-
-
-def run_steered(
-    runner: ScenarioRunner,
-    steered: SteeredScenario,
-    api_name: str = TASK_API,
-    operation: str | None = None,
-) -> list[Check]:
-    """Provision a generated world, submit, and let the actor perform the scenario's operation.
-
-    ``steered.operation`` is a task-API operation; on the statements API the same operation is
-    asked of ``/druid/v2/sql/statements`` and the oracle judges it by that API's rules.
-    ``operation`` replaces the scenario's: ``results`` (the statements API's, steered like
-    status) waits until the query has finished, so that it is not judged on a query that merely
-    is not done yet.
-    """
-    with runner.provisioned([identity_of(u) for u in steered.users]):
-        return _exercise_steered(
-            runner, steered, _API[api_name], operation or steered.operation.value
-        )
-
-
-def _exercise_steered(
-    runner: ScenarioRunner, s: SteeredScenario, api: _Api, operation: str
-) -> list[Check]:
-    judge, router = runner.judge, runner.router
-    sql, context, kind = s.query.sql, s.query.context, s.query.kind.value
-    actor = identity_of(s.actor)
-    login = s.login if isinstance(s.login, Credentials) else None
-    authenticated = login is not None and login.password == s.actor.password
-    started = time.monotonic()
-
-    def judged(op: str, exchange: Exchange, by: Identity, as_submitter: bool, auth: bool) -> Check:
-        return judge.check(
-            f"{api.op(op)} x {kind}",
-            api.op(op),
-            exchange,
-            sql=sql,
-            context=context,
-            permissions=by.permissions(),
-            actor_is_submitter=as_submitter,
-            authenticated=auth,
-        )
-
-    submitter = identity_of(s.submitter)
-    owner = router.as_user(submitter.credentials)
-    if operation == "submit":
-        answer = api.submit(router.as_user(login), sql, context)
-        checks = [judged("submit", answer, actor, True, authenticated)]
-    else:
-        answer = api.submit(owner, sql, context)
-        checks = [judged("submit", answer, submitter, True, True)]
-    query_id = api.query_id(answer)
-    try:
-        if query_id is not None and operation != "submit":
-            state = "SUCCESS"
-            if operation == "results":
-                state = api.wait_until_done(owner, query_id, RESULTS_TIMEOUT)
-            if state == "SUCCESS":  # results of a failed query are no question of permissions
-                exchange = api.perform(operation, router.as_user(login), query_id)
-                checks.append(
-                    judged(operation, exchange, actor, s.actor_is_submitter, authenticated)
-                )
-            else:
-                event(f"results not judged: the query ended {state}")
-    finally:
-        if query_id is not None:  # hygiene: never leave a task holding slots
-            runner.admin.cancel_task(query_id)  # (a statement's query id is its task id)
-    judge.run.time_operations(len(checks), time.monotonic() - started)
-    return checks
