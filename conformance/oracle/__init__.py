@@ -30,7 +30,6 @@ from conformance.oracle.decision import (
     Verdict,
     VerdictKind,
     decide,
-    decide_many,
 )
 from conformance.oracle.dialect import SQLGLOT_BUILD, UnsupportedSyntax
 from conformance.oracle.permissions import (
@@ -85,7 +84,6 @@ __all__ = [
     "VerdictKind",
     "analyze_sql",
     "decide",
-    "decide_many",
     "get_profile",
     "normalize_settings",
     "parse_settings",

@@ -46,7 +46,6 @@ __all__ = [
     "Verdict",
     "VerdictKind",
     "decide",
-    "decide_many",
 ]
 
 # Tables that always exist (SQL metadata tables page).
@@ -270,11 +269,6 @@ def decide(case: Case) -> Verdict:
             resources=resources,
         )
     return _judge_permissions(case, settings, table, resources)
-
-
-def decide_many(cases: Iterable[Case]) -> list[Verdict]:
-    """``decide`` for each case, in order; the first malformed case raises ``CaseError``."""
-    return [decide(case) for case in cases]
 
 
 def _profile_and_settings(case: Case) -> tuple[Profile, dict[str, Any]]:

@@ -20,7 +20,6 @@ __all__ = [
     "DEFAULT_PROFILE",
     "PROFILES",
     "SETTINGS",
-    "STATEMENT_OPERATIONS",
     "SUBMIT_OPERATIONS",
     "TASK_OPERATIONS",
     "Profile",
@@ -33,7 +32,6 @@ __all__ = [
 ]
 
 TASK_OPERATIONS: tuple[str, ...] = OPERATIONS[:4]
-STATEMENT_OPERATIONS: tuple[str, ...] = OPERATIONS[4:]
 SUBMIT_OPERATIONS: frozenset[str] = frozenset({"submit", "statements.submit"})
 
 # Cluster settings that change rules: short name -> (runtime property, expected type).

@@ -94,25 +94,6 @@ class StatementResources:
             + [f"lookup.{name}" for name in self.lookups]
         )
 
-    def to_json(self) -> dict[str, object]:
-        """Every field as a JSON object, sets as sorted lists."""
-        return {
-            "kind": self.kind.value,
-            "datasources_read": sorted(self.datasources_read),
-            "datasource_written": self.datasource_written,
-            "views": sorted(self.views),
-            "lookups": sorted(self.lookups),
-            "sys_tables": sorted(self.sys_tables),
-            "information_schema_tables": sorted(self.information_schema_tables),
-            "uses_extern": self.uses_extern,
-            "input_source_functions": sorted(self.input_source_functions),
-            "external_input_types": sorted(self.external_input_types),
-            "export_destination": self.export_destination,
-            "context_keys": sorted(self.context_keys),
-            "unknown_tables": sorted(self.unknown_tables),
-            "problems": list(self.problems),
-        }
-
 
 @lru_cache(maxsize=4096)
 def analyze_sql(sql: str) -> StatementResources:
