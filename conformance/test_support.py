@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from conformance.runner.checks import same_answer
 from fixtures.client import DruidClient, Exchange
 from fixtures.provision import Grant
 
@@ -22,18 +23,9 @@ class Rule:
     passage: str
 
 
-def status_class(status: int) -> str:
-    return f"{status // 100}xx"
-
-
 def expect(exchange: Exchange, documented: int, rule: Rule) -> None:
-    """Compare by status class for 2xx (the docs say 200, Druid may say 202), exactly otherwise."""
-    same = (
-        status_class(exchange.status) == status_class(documented)
-        if documented // 100 == 2
-        else exchange.status == documented
-    )
-    if same:
+    """Compare as every check does (``same_answer``: by class for 2xx, exactly otherwise)."""
+    if same_answer(documented, exchange.status):
         return
     body = (
         json.dumps(exchange.body)[:500]

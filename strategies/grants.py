@@ -17,7 +17,13 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from conformance.oracle.permissions import RESOURCE_TYPES, Action, Permission, compile_pattern
+from conformance.oracle.permissions import (
+    RESOURCE_TYPES,
+    Action,
+    Permission,
+    compile_pattern,
+    java_quote,
+)
 from fixtures.provision import Grant
 from strategies.identities import passwords, user_names
 from strategies.naming import Namer
@@ -57,22 +63,14 @@ INTERESTING_NAMES: tuple[str, ...] = (
     "maxNumTasks",
 )
 
-_JAVA_META = set("\\^$.|?*+()[]{}")
-
-
-def java_quote(name: str) -> str:
-    """A Java regex matching exactly ``name`` (metacharacters escaped, readable otherwise)."""
-    return "".join("\\" + c if c in _JAVA_META else c for c in name)
-
 
 def matches(pattern: str, name: str) -> bool:
     """Whether basic-security's matcher lets ``pattern`` through for ``name`` (oracle's view)."""
     return compile_pattern(pattern).fullmatch(name) is not None
 
 
-def to_permission(grant: Grant) -> Permission:
-    """The oracle's form of a provisioned grant."""
-    return Permission(pattern=grant.name, type=grant.type, action=Action(grant.action))
+# The oracle's form of a provisioned grant (one conversion, on ``Grant``).
+to_permission = Grant.to_permission
 
 
 # --------------------------------------------------------------------------- patterns

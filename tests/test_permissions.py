@@ -17,6 +17,7 @@ from conformance.oracle.permissions import (
     ResourceAction,
     UnsupportedPattern,
     compile_pattern,
+    java_quote,
     translate_java_regex,
 )
 
@@ -132,6 +133,18 @@ def test_quoted_literal_matches_exactly_itself(literal: str, other: str) -> None
     target = literal.replace("\\E", "")
     assert pattern.fullmatch(target)
     assert (pattern.fullmatch(other) is not None) == (other == target)
+
+
+@given(names, names)
+def test_java_quote_matches_exactly_the_name(literal: str, other: str) -> None:
+    pattern = compile_pattern(java_quote(literal))
+    assert pattern.fullmatch(literal)
+    assert (pattern.fullmatch(other) is not None) == (other == literal)
+
+
+def test_java_quote_escapes_only_metacharacters() -> None:
+    assert java_quote("__query_select") == "__query_select"
+    assert java_quote("a.b(c)") == "a\\.b\\(c\\)"
 
 
 @given(st.from_regex(r"[a-z_]{1,6}", fullmatch=True), names)

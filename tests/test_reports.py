@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import analyze, main
-from conformance.runner.replay_plan import plan, quote_name
+from conformance.runner.replay_plan import plan
 from reports import html, records
 from reports.reproduce import curl_commands, reproduction
 from tests.recorded_runs import RUN_ID, make_run
@@ -121,11 +121,6 @@ def test_plan_grants_the_submitter_what_submitting_requires(tmp_path: Path) -> N
     names = {(g.type, g.name, g.action) for g in the_plan.submitter_grants}
     assert ("DATASOURCE", "koalas", "READ") in names
     assert plan(run.find(f"{RUN_ID}-1")).submitter_grants is None  # submit: the actor submits
-
-
-def test_quote_name_matches_only_the_name() -> None:
-    assert quote_name("__query_select") == "__query_select"
-    assert quote_name("a.b(c)") == "a\\.b\\(c\\)"
 
 
 def test_curl_of_an_unreadable_case_says_so() -> None:

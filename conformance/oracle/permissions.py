@@ -40,6 +40,7 @@ __all__ = [
     "ResourceAction",
     "UnsupportedPattern",
     "compile_pattern",
+    "java_quote",
     "translate_java_regex",
 ]
 
@@ -345,6 +346,14 @@ def _translate_group_open(pattern: str, i: int, out: list[str], dotall: bool) ->
         return flags.end(), dotall or "s" in on
     out.append("(?")
     return i + 2, dotall
+
+
+_JAVA_META = frozenset("\\^$.|?*+()[]{}")
+
+
+def java_quote(name: str) -> str:
+    """A Java regex matching exactly ``name`` (metacharacters escaped, readable otherwise)."""
+    return "".join("\\" + c if c in _JAVA_META else c for c in name)
 
 
 @lru_cache(maxsize=8192)

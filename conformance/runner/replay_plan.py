@@ -13,10 +13,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.oracle import Case, CaseError, decide
+from conformance.oracle.permissions import java_quote
 from conformance.oracle.profiles import SUBMIT_OPERATIONS
 from fixtures.provision import Grant
-
-JAVA_REGEX_SPECIALS = frozenset(".^$*+?()[]{}|\\")
 
 
 @dataclass(frozen=True)
@@ -41,11 +40,6 @@ ENDPOINTS: dict[str, Endpoint] = {
 }
 # Operations that are judged on a finished query (the suite waits for it to end first).
 NEEDS_FINISHED = frozenset({"reports", "statements.results"})
-
-
-def quote_name(name: str) -> str:
-    """A literal name as a basic-security pattern (a Java regex matching only that name)."""
-    return "".join("\\" + ch if ch in JAVA_REGEX_SPECIALS else ch for ch in name)
 
 
 @dataclass(frozen=True)
@@ -104,7 +98,7 @@ class ReplayPlan:
 
 def grants_of(case: Case) -> tuple[Grant, ...]:
     """The case's permissions as the grants that provision them (patterns unchanged)."""
-    return tuple(Grant(p.type, p.pattern, p.action.value) for p in case.permissions)
+    return tuple(Grant.from_permission(p) for p in case.permissions)
 
 
 def submit_requirements(case: Case) -> tuple[Grant, ...]:
@@ -114,7 +108,7 @@ def submit_requirements(case: Case) -> tuple[Grant, ...]:
     asked = replace(case, id=f"{case.id}-submit", operation=submit, permissions=())
     needed = decide(asked).required
     return tuple(
-        Grant(ra.resource.type, quote_name(ra.resource.name), ra.action.value) for ra in needed
+        Grant(ra.resource.type, java_quote(ra.resource.name), ra.action.value) for ra in needed
     )
 
 
