@@ -167,6 +167,18 @@ def _report(fault: str, outcome: Outcome, leftovers: object) -> None:
     print(f"FAULT {json.dumps(row)}")
 
 
+def _assert_left_as_found(
+    dev_cluster: DevCluster, before: Inventory, outcome: Outcome, code: int, fault: str
+) -> None:
+    """A --druid-url run that ended with ``code`` left the cluster as it found it, no secret."""
+    after = dev_cluster.inventory()
+    assert outcome.code == code, outcome.output[-3000:]
+    assert after == before, f"left on the cluster: {after.difference(before)}"
+    _assert_no_secret(outcome, [(dev_cluster.admin.password, dev_cluster.admin.user)])
+    assert outcome.summary()["exit_status"] == code
+    _report(fault, outcome, after.difference(before))
+
+
 def _container_of(label_value: str | None) -> list[docker.models.containers.Container]:
     client = docker.from_env()
     try:
@@ -208,12 +220,7 @@ def test_a_finished_run_leaves_the_cluster_as_it_was(
     started = time.monotonic()
     process = _start(["--druid-url", dev_cluster.url, "-k", SELECTION], tmp_path, dev_cluster.env())
     outcome = _finish(process, started, tmp_path, timeout=START_TIMEOUT)
-    after = dev_cluster.inventory()
-    assert outcome.code == 0, outcome.output[-3000:]
-    assert after == before, f"left on the cluster: {after.difference(before)}"
-    _assert_no_secret(outcome, [(dev_cluster.admin.password, dev_cluster.admin.user)])
-    assert outcome.summary()["exit_status"] == 0
-    _report("none (a whole --druid-url run)", outcome, after.difference(before))
+    _assert_left_as_found(dev_cluster, before, outcome, 0, "none (a whole --druid-url run)")
 
 
 def test_sigint_mid_run_cleans_up(dev_cluster: DevCluster, tmp_path: Path) -> None:
@@ -229,12 +236,7 @@ def test_sigint_mid_run_cleans_up(dev_cluster: DevCluster, tmp_path: Path) -> No
     fault_at = time.monotonic()
     process.send_signal(signal.SIGINT)
     outcome = _finish(process, fault_at, tmp_path)
-    after = dev_cluster.inventory()
-    assert outcome.code == 2, outcome.output[-3000:]
-    assert after == before, f"left on the cluster: {after.difference(before)}"
-    _assert_no_secret(outcome, [(dev_cluster.admin.password, dev_cluster.admin.user)])
-    assert outcome.summary()["exit_status"] == 2
-    _report("SIGINT mid-run (--druid-url)", outcome, after.difference(before))
+    _assert_left_as_found(dev_cluster, before, outcome, 2, "SIGINT mid-run (--druid-url)")
 
 
 def test_a_killed_cluster_is_an_infrastructure_error_without_secrets(
