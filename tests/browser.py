@@ -1,12 +1,12 @@
-"""A real headless Chromium for the report test: found, or installed with apt when root.
+"""A real headless Chromium for the report test, found on PATH; a test never installs one.
 
-Debian's ``chromium`` package; nothing is downloaded by the browser itself (every background
-service is switched off and the page is a local file).
+``./dev test`` installs Debian's ``chromium`` beforehand (as root, with apt). Nothing is
+downloaded by the browser itself (every background service is switched off and the page is a
+local file).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -23,38 +23,19 @@ FLAGS = (
     "--disable-component-update",
     "--disable-sync",
 )
-INSTALL_TIMEOUT = 900
+NOT_FOUND = (
+    f"no Chromium on PATH ({', '.join(CANDIDATES)}): ./dev test installs Debian's chromium "
+    "when run as root with apt; otherwise install it yourself"
+)
 
 
 def find() -> str | None:
+    """The first of ``CANDIDATES`` on PATH, or None."""
     for name in CANDIDATES:
         path = shutil.which(name)
         if path:
             return path
     return None
-
-
-def _apt_install() -> None:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
-    if subprocess.run(command, env=env, capture_output=True, timeout=INSTALL_TIMEOUT).returncode:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=True)
-        subprocess.run(command, env=env, capture_output=True, check=True, timeout=INSTALL_TIMEOUT)
-
-
-def ensure() -> tuple[str | None, str]:
-    """(the browser, or None and why not)."""
-    found = find()
-    if found:
-        return found, ""
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return None, "no chromium on PATH, and installing it needs root with apt-get"
-    try:
-        _apt_install()
-    except (subprocess.SubprocessError, OSError) as error:
-        return None, f"apt-get could not install chromium: {error}"
-    found = find()
-    return found, "" if found else "chromium installed but not on PATH"
 
 
 def dump_dom(browser: str, page: Path, timeout: float = 120.0) -> str:

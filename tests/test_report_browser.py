@@ -15,9 +15,9 @@ from tests.test_reports import expected_matrix, read_matrix
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    found, why = browser.ensure()
+    found = browser.find()
     if found is None:
-        pytest.skip(f"no headless Chromium: {why}")
+        pytest.skip(browser.NOT_FOUND)
     return found
 
 
