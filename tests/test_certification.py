@@ -239,3 +239,15 @@ def test_certify_judges_the_bundle_it_wrote(
     assert "does not certify" not in printed, printed
     assert code == 0
     assert main(["verify", str(out)]) == 0
+
+
+def test_the_bundle_hashes_the_rule_tables_and_the_registry_where_they_live() -> None:
+    from conformance.cli import certify
+    from conformance.runner.deviations import REGISTRY_DIR
+
+    rules = certify._digests("oracle/rules/*.toml")
+    registry = certify._digests(f"{REGISTRY_DIR.relative_to(certify.SUITE_DIR)}/*.toml")
+    assert "conformance/oracle/rules/common.toml" in rules
+    assert "conformance/runner/deviations/druid.toml" in registry
+    with pytest.raises(RuntimeError, match="no file matches"):
+        certify._digests("deviations/*.toml")  # where the registry was before the re-layering

@@ -26,6 +26,7 @@ from hypothesis import settings
 import conformance
 from conformance import hypothesis_profiles
 from conformance.exit_codes import ExitCode
+from conformance.runner.deviations import REGISTRY_DIR
 from fixtures import options
 from fixtures.errors import BadInputError, InfrastructureError
 from fixtures.progress import say
@@ -58,10 +59,15 @@ def pytest_command(args: argparse.Namespace, reports_dir: Path) -> list[str]:
 
 
 def _digests(pattern: str) -> dict[str, str]:
-    return {
+    """SHA-256 of each file matching ``pattern`` under the suite; a pattern that names nothing
+    is a bug of the suite (a moved table), not an empty record."""
+    found = {
         str(path.relative_to(SUITE_DIR.parent)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(SUITE_DIR.glob(pattern))
     }
+    if not found:
+        raise RuntimeError(f"certify: no file matches {SUITE_DIR / pattern}")
+    return found
 
 
 def effective_configuration(args: argparse.Namespace, command: list[str], rc: int) -> Any:
@@ -81,7 +87,7 @@ def effective_configuration(args: argparse.Namespace, command: list[str], rc: in
         "druid_settings": list(args.druid_setting),
         "druid_admin_user": os.environ.get("DRUID_ADMIN_USER", "admin"),
         "rules_sha256": _digests("oracle/rules/*.toml"),
-        "deviations_sha256": _digests("deviations/*.toml"),
+        "deviations_sha256": _digests(f"{REGISTRY_DIR.relative_to(SUITE_DIR)}/*.toml"),
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
