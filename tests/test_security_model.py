@@ -22,10 +22,13 @@ import conformance.runner.security_model as security_model
 from conformance.oracle import Action, Grants, Permission, Resource
 from conformance.runner.security_model import (
     ModelError,
+    Scope,
     SecurityModel,
     SecuritySnapshot,
+    changes,
     compare,
     describe,
+    restrict,
 )
 
 READ_WIKI = Permission("wiki.*", "DATASOURCE", Action.READ)
@@ -200,6 +203,79 @@ def test_describe_shows_every_fact_sorted() -> None:
     ]
 
 
+def _after(change: Callable[[SecurityModel], object]) -> Scope:
+    model = _model()
+    before = model.snapshot()
+    change(model)
+    return changes(before, model.snapshot())
+
+
+@pytest.mark.parametrize(
+    ("change", "scope"),
+    [
+        (lambda m: m.set_permissions("reader", [READ_WIKI]), Scope()),  # the same list again
+        (
+            lambda m: m.set_permissions("reader", [EXTERNAL]),
+            Scope(roles_listing=True, roles=frozenset({"reader"})),
+        ),
+        (
+            lambda m: m.assign("bob", "reader"),
+            Scope(authorizer_listing=True, users=frozenset({"bob"})),
+        ),
+        (
+            lambda m: m.unassign("alice", "writer"),
+            Scope(authorizer_listing=True, users=frozenset({"alice"})),
+        ),
+        (
+            lambda m: m.create_user("carol", "pw"),
+            Scope(True, True, False, users=frozenset({"carol"})),
+        ),
+        (lambda m: m.delete_user("alice"), Scope(True, True, False)),
+        (
+            lambda m: m.create_role("auditor", [EXTERNAL]),
+            Scope(roles_listing=True, roles=frozenset({"auditor"})),
+        ),
+        # a deleted role leaves the roles of every user that held it
+        (
+            lambda m: m.delete_role("writer"),
+            Scope(False, True, True, users=frozenset({"alice"})),
+        ),
+    ],
+)
+def test_changes_name_what_a_step_changed(
+    change: Callable[[SecurityModel], object], scope: Scope
+) -> None:
+    assert _after(change) == scope
+    assert bool(scope) == (scope != Scope())
+
+
+def test_from_nothing_everything_changed() -> None:
+    snapshot = _model().snapshot()
+    assert changes(SecuritySnapshot.empty(), snapshot) == Scope(
+        True, True, True, frozenset({"alice", "bob"}), frozenset({"reader", "writer"})
+    )
+    assert restrict(snapshot, changes(SecuritySnapshot.empty(), snapshot)) == snapshot
+
+
+def test_restrict_keeps_only_what_the_scope_reads() -> None:
+    snapshot = _model().snapshot()
+    part = restrict(snapshot, Scope(authorizer_listing=True, users=frozenset({"bob"})))
+    assert part == SecuritySnapshot(
+        users=None,
+        authorizer_users=frozenset({"alice", "bob"}),
+        roles=None,
+        assignments={"bob": frozenset()},
+        permissions={},
+    )
+    assert describe(part).splitlines() == ["authorizer users: [alice, bob]", "roles of bob: []"]
+
+
+def test_compare_skips_a_listing_either_side_did_not_read() -> None:
+    model = restrict(_model().snapshot(), Scope(users_listing=True, roles_listing=True))
+    druid = SecuritySnapshot(frozenset({"alice", "bob"}), None, frozenset({"reader"}), {}, {})
+    assert compare(model, druid) == ["roles: only in the model [writer], only in Druid []"]
+
+
 def test_the_model_imports_only_the_standard_library_and_the_oracle() -> None:
     tree = ast.parse(Path(security_model.__file__).read_text())
     imported = {
@@ -241,6 +317,7 @@ class ModelAgainstReference(RuleBasedStateMachine):
         self.roles: dict[str, list[Permission]] = {}
         self.held: set[tuple[str, str]] = set()
         self.revision = 0
+        self.previous = SecuritySnapshot.empty()
 
     def _apply(self, valid: bool, change: Callable[[], object]) -> bool:
         """Apply ``change`` to the model; it must raise ModelError exactly when invalid."""
@@ -319,6 +396,16 @@ class ModelAgainstReference(RuleBasedStateMachine):
             u: frozenset(r for v, r in self.held if v == u) for u in self.users
         }
         assert snapshot.permissions == {r: frozenset(h) for r, h in self.roles.items()}
+        # outside what changes() names, nothing changed since the last step
+        scope, before = changes(self.previous, snapshot), self.previous
+        assert scope.users_listing or before.users == snapshot.users
+        assert scope.authorizer_listing or before.authorizer_users == snapshot.authorizer_users
+        assert scope.roles_listing or before.roles == snapshot.roles
+        for user, roles in snapshot.assignments.items():
+            assert user in scope.users or before.assignments.get(user) == roles
+        for role, granted in snapshot.permissions.items():
+            assert role in scope.roles or before.permissions.get(role) == granted
+        self.previous = snapshot
 
 
 TestModelAgainstReference = ModelAgainstReference.TestCase

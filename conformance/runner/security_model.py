@@ -14,6 +14,11 @@ The model remembers every name it ever created, deleted or not (``known_users``,
 ``known_roles``): a deleted user can still be made to send requests (Druid must answer 401), and
 a comparison with Druid's listings is restricted to the model's own names.
 
+``snapshot()`` is the model as basic-security should list it; ``compare`` and ``describe`` set
+it against what Druid lists. Reading everything back after every step costs a request per user
+and role (about half the state machine's time on Druid 27), so ``changes`` names what differs
+between two snapshots (what a step changed) and ``restrict`` cuts a snapshot down to that.
+
 It never talks to Druid and imports only the standard library and ``conformance.oracle`` (an
 import-linter contract in ``pyproject.toml`` keeps it so); ``tests/test_security_model.py``
 checks its behaviour.
@@ -26,7 +31,16 @@ from dataclasses import dataclass
 
 from conformance.oracle import Grants, Permission
 
-__all__ = ["ModelError", "SecurityModel", "SecuritySnapshot", "compare", "describe"]
+__all__ = [
+    "ModelError",
+    "Scope",
+    "SecurityModel",
+    "SecuritySnapshot",
+    "changes",
+    "compare",
+    "describe",
+    "restrict",
+]
 
 
 class ModelError(ValueError):
@@ -41,14 +55,78 @@ def _key(permission: Permission) -> tuple[str, str, str]:
 class SecuritySnapshot:
     """Who exists and who holds what: the model's belief, or what basic-security lists.
 
-    Permission lists are sets here: their order and repeats grant nothing.
+    A listing that was not read is None; ``assignments`` and ``permissions`` may hold only some
+    users and roles (see :class:`Scope`). Permission lists are sets here: their order and
+    repeats grant nothing.
     """
 
-    users: frozenset[str]  # the authenticator's users
-    authorizer_users: frozenset[str]  # the authorizer's users
-    roles: frozenset[str]
-    assignments: Mapping[str, frozenset[str]]  # each authorizer user's roles
-    permissions: Mapping[str, frozenset[Permission]]  # each role's permissions
+    users: frozenset[str] | None  # the authenticator's users
+    authorizer_users: frozenset[str] | None  # the authorizer's users
+    roles: frozenset[str] | None
+    assignments: Mapping[str, frozenset[str]]  # authorizer users' roles
+    permissions: Mapping[str, frozenset[Permission]]  # roles' permissions
+
+    @classmethod
+    def empty(cls) -> SecuritySnapshot:
+        """Nothing exists: the model before its first change."""
+        return cls(frozenset(), frozenset(), frozenset(), {}, {})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to read back from basic-security: which of the three listings, and the roles of
+    ``users`` and the permissions of ``roles``."""
+
+    users_listing: bool = False
+    authorizer_listing: bool = False
+    roles_listing: bool = False
+    users: frozenset[str] = frozenset()
+    roles: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return any(
+            (
+                self.users_listing,
+                self.authorizer_listing,
+                self.roles_listing,
+                self.users,
+                self.roles,
+            )
+        )
+
+
+def changes(before: SecuritySnapshot, after: SecuritySnapshot) -> Scope:
+    """What differs between two full snapshots: what to read back after the steps between them.
+
+    A listing when its names changed; a user's roles when they changed (a user created or
+    stripped of a deleted role included), a role's permissions likewise. The authorizer users
+    and the roles are listed too whenever a user's or role's entry is read, so that an entry
+    Druid lost shows as a missing name rather than as a failed request.
+    """
+    users = frozenset(
+        u for u, held in after.assignments.items() if before.assignments.get(u) != held
+    )
+    roles = frozenset(
+        r for r, held in after.permissions.items() if before.permissions.get(r) != held
+    )
+    return Scope(
+        users_listing=before.users != after.users,
+        authorizer_listing=before.authorizer_users != after.authorizer_users or bool(users),
+        roles_listing=before.roles != after.roles or bool(roles),
+        users=users,
+        roles=roles,
+    )
+
+
+def restrict(snapshot: SecuritySnapshot, scope: Scope) -> SecuritySnapshot:
+    """The part of a full snapshot that ``scope`` reads back."""
+    return SecuritySnapshot(
+        users=snapshot.users if scope.users_listing else None,
+        authorizer_users=snapshot.authorizer_users if scope.authorizer_listing else None,
+        roles=snapshot.roles if scope.roles_listing else None,
+        assignments={u: r for u, r in snapshot.assignments.items() if u in scope.users},
+        permissions={r: p for r, p in snapshot.permissions.items() if r in scope.roles},
+    )
 
 
 def _names(names: Iterable[str]) -> str:
@@ -60,13 +138,17 @@ def _permissions(permissions: Iterable[Permission]) -> str:
     return "[" + ", ".join(shown) + "]"
 
 
+def _listings(snapshot: SecuritySnapshot) -> tuple[tuple[str, frozenset[str] | None], ...]:
+    return (
+        ("users", snapshot.users),
+        ("authorizer users", snapshot.authorizer_users),
+        ("roles", snapshot.roles),
+    )
+
+
 def describe(snapshot: SecuritySnapshot) -> str:
-    """The snapshot, one line per fact, sorted (for an assertion message)."""
-    lines = [
-        f"users: {_names(snapshot.users)}",
-        f"authorizer users: {_names(snapshot.authorizer_users)}",
-        f"roles: {_names(snapshot.roles)}",
-    ]
+    """The snapshot, one line per fact read, sorted (for an assertion message)."""
+    lines = [f"{what}: {_names(names)}" for what, names in _listings(snapshot) if names is not None]
     lines += [
         f"roles of {u}: {_names(snapshot.assignments[u])}" for u in sorted(snapshot.assignments)
     ]
@@ -78,29 +160,30 @@ def describe(snapshot: SecuritySnapshot) -> str:
 
 
 def compare(model: SecuritySnapshot, druid: SecuritySnapshot) -> list[str]:
-    """Where Druid's snapshot differs from the model's, one line each; empty when they agree."""
+    """Where Druid's snapshot differs from the model's, one line each; empty when they agree.
+
+    A listing either side did not read is not compared; a user or role missing from one side's
+    ``assignments`` or ``permissions`` counts as holding nothing there.
+    """
     found: list[str] = []
-    for what, mine, theirs in (
-        ("users", model.users, druid.users),
-        ("authorizer users", model.authorizer_users, druid.authorizer_users),
-        ("roles", model.roles, druid.roles),
-    ):
-        if mine != theirs:
+    for (what, mine), (_, theirs) in zip(_listings(model), _listings(druid), strict=True):
+        if mine is not None and theirs is not None and mine != theirs:
             found.append(
                 f"{what}: only in the model {_names(mine - theirs)}, "
                 f"only in Druid {_names(theirs - mine)}"
             )
     empty: frozenset[str] = frozenset()
     for user in sorted(model.assignments.keys() | druid.assignments.keys()):
-        mine, theirs = model.assignments.get(user, empty), druid.assignments.get(user, empty)
-        if mine != theirs:
-            found.append(f"roles of {user}: model {_names(mine)}, Druid {_names(theirs)}")
+        held, listed = model.assignments.get(user, empty), druid.assignments.get(user, empty)
+        if held != listed:
+            found.append(f"roles of {user}: model {_names(held)}, Druid {_names(listed)}")
     none: frozenset[Permission] = frozenset()
     for role in sorted(model.permissions.keys() | druid.permissions.keys()):
-        held, listed = model.permissions.get(role, none), druid.permissions.get(role, none)
-        if held != listed:
+        granted, listed_ = model.permissions.get(role, none), druid.permissions.get(role, none)
+        if granted != listed_:
             found.append(
-                f"permissions of {role}: model {_permissions(held)}, Druid {_permissions(listed)}"
+                f"permissions of {role}: model {_permissions(granted)}, "
+                f"Druid {_permissions(listed_)}"
             )
     return found
 
