@@ -118,3 +118,10 @@ def test_every_exit_code_has_a_meaning_and_every_error_kind_a_code() -> None:
     }
     assert kinds - {errors.SetupError} == {kind for kind, _ in CODES}
     assert exit_code(errors.SetupError("x")) == ExitCode.INFRASTRUCTURE
+
+
+def test_the_container_label_is_the_one_earlier_runs_used() -> None:
+    """``cleanup`` finds the containers of runs made by earlier versions of the suite by it."""
+    from fixtures.cluster import RUN_LABEL
+
+    assert RUN_LABEL == "io.druid-conformance.run"
