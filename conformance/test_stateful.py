@@ -213,7 +213,7 @@ class SecurityMachine(RuleBasedStateMachine):
         self.namer = make_namer(cluster.names("m"))
         self.targets = tuple(self.namer("target") for _ in range(TARGETS_PER_MACHINE))
         self.query_namer = _pooled(self.namer, self.targets)
-        self.tasks: list[str] = []
+        self.accepted: list[Submitted] = []  # submissions Druid accepted: the admin stops them
         # the model as Druid's listings last agreed with it, and its revision
         self.verified, self.verified_revision = SecuritySnapshot.empty(), -1
 
@@ -284,7 +284,8 @@ class SecurityMachine(RuleBasedStateMachine):
         self.druid.delete_role(role)
         self.model.delete_role(role)
 
-    @precondition(lambda self: bool(self.model.users()))
+    # one user always remains, so that requests depending on permissions can always be made
+    @precondition(lambda self: len(self.model.users()) > 1)
     @rule(data=st.data())
     @aborts_on_infrastructure
     def delete_user(self, data: st.DataObject) -> None:
@@ -293,32 +294,42 @@ class SecurityMachine(RuleBasedStateMachine):
         self.model.delete_user(user)
 
     # -- requests, each judged by the oracle -------------------------------------------------
-    # the actor is any user ever created: a deleted one must get 401
+    @precondition(lambda self: bool(self.model.users()))
     @rule(target=submitted, data=st.data())
     @aborts_on_infrastructure
     def submit(self, data: st.DataObject) -> object:
-        user = data.draw(st.sampled_from(self.model.known_users()), label="user")
-        query = data.draw(queries(self.query_namer), label="query")
-        answer = self.druid.submit(self._credentials(user), query)
-        self._judge("submit", query, user, user, answer)
-        if answer.status // 100 == 2 and isinstance(answer.body, dict):
-            self.tasks.append(answer.body["taskId"])
-            return Submitted(answer.body["taskId"], query, user)
-        return multiple()
+        user = data.draw(st.sampled_from(self.model.users()), label="user")
+        accepted = self._submit(user, data)
+        return accepted if accepted is not None else multiple()
 
+    @precondition(lambda self: bool(self.model.users()))
     @rule(task=submitted, data=st.data())
     @aborts_on_infrastructure
     def status(self, task: Submitted, data: st.DataObject) -> None:
-        user = data.draw(st.sampled_from(self.model.known_users()), label="user")
-        answer = self.druid.status(self._credentials(user), task.query_id)
-        self._judge("status", task.query, user, task.submitter, answer)
+        user = data.draw(st.sampled_from(self.model.users()), label="user")
+        self._follow_up("status", task, user)
 
+    @precondition(lambda self: bool(self.model.users()))
     @rule(task=submitted, data=st.data())
     @aborts_on_infrastructure
     def cancel(self, task: Submitted, data: st.DataObject) -> None:
-        user = data.draw(st.sampled_from(self.model.known_users()), label="user")
-        answer = self.druid.cancel(self._credentials(user), task.query_id)
-        self._judge("cancel", task.query, user, task.submitter, answer)
+        user = data.draw(st.sampled_from(self.model.users()), label="user")
+        self._follow_up("cancel", task, user)
+
+    # A deleted user must get 401 whatever it asks. One rule for all three requests, so that
+    # most requests come from users that exist (their answers depend on the permissions).
+    @precondition(lambda self: bool(self.model.deleted_users()))
+    @rule(data=st.data())
+    @aborts_on_infrastructure
+    def deleted_user_asks(self, data: st.DataObject) -> None:
+        user = data.draw(st.sampled_from(self.model.deleted_users()), label="deleted user")
+        operations = ("submit", "status", "cancel") if self.accepted else ("submit",)
+        operation = data.draw(st.sampled_from(operations), label="operation")
+        if operation == "submit":
+            self._submit(user, data)
+        else:
+            task = data.draw(st.sampled_from(self.accepted), label="task")
+            self._follow_up(operation, task, user)
 
     # -- Druid holds the model ---------------------------------------------------------------
     @precondition(lambda self: self.model.revision != self.verified_revision)  # after a change
@@ -343,8 +354,8 @@ class SecurityMachine(RuleBasedStateMachine):
 
     @aborts_on_infrastructure
     def teardown(self) -> None:
-        for task in self.tasks:
-            self.druid.stop(task)
+        for task in self.accepted:
+            self.druid.stop(task.query_id)
         for role in self.model.roles():
             self.druid.delete_role(role)
         for user in self.model.users():
@@ -365,6 +376,26 @@ class SecurityMachine(RuleBasedStateMachine):
 
     def _grants(self) -> st.SearchStrategy[Permission]:
         return grants(names=(*INTERESTING_NAMES, *self.targets)).map(to_permission)
+
+    def _submit(self, user: str, data: st.DataObject) -> Submitted | None:
+        """``user`` submits a generated query; the accepted submission, if it was."""
+        query = data.draw(queries(self.query_namer), label="query")
+        answer = self.druid.submit(self._credentials(user), query)
+        self._judge("submit", query, user, user, answer)
+        if answer.status // 100 != 2 or not isinstance(answer.body, dict):
+            return None
+        accepted = Submitted(answer.body["taskId"], query, user)
+        self.accepted.append(accepted)
+        return accepted
+
+    def _follow_up(self, operation: str, task: Submitted, user: str) -> None:
+        """``user`` asks for the status of ``task``, or cancels it."""
+        credentials = self._credentials(user)
+        if operation == "status":
+            answer = self.druid.status(credentials, task.query_id)
+        else:
+            answer = self.druid.cancel(credentials, task.query_id)
+        self._judge(operation, task.query, user, task.submitter, answer)
 
     def _credentials(self, user: str) -> Credentials:
         return Credentials(user, self.model.password(user))

@@ -95,6 +95,7 @@ def test_a_deleted_user_keeps_its_password_and_holds_nothing() -> None:
     assert not model.exists("alice")
     assert model.users() == ("bob",)
     assert model.known_users() == ("alice", "bob")
+    assert model.deleted_users() == ("alice",)
     assert model.password("alice") == "pw-a"
     assert model.roles_of("alice") == ()
     assert model.permissions("alice") == ()
@@ -106,6 +107,7 @@ def test_a_name_created_again_starts_afresh() -> None:
     model.delete_user("alice")
     model.create_user("alice", "new")
     assert model.password("alice") == "new"
+    assert model.deleted_users() == ()
     assert model.roles_of("alice") == ()
     assert model.known_users() == ("bob", "alice")
     model.delete_role("reader")
@@ -373,6 +375,7 @@ class ModelAgainstReference(RuleBasedStateMachine):
         model = self.model
         assert set(model.users()) == self.users
         assert set(model.known_users()) == set(self.passwords)
+        assert set(model.deleted_users()) == set(self.passwords) - self.users
         assert set(model.roles()) == set(self.roles)
         assert set(model.assignments()) == self.held
         assert model.revision == self.revision

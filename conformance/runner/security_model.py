@@ -265,6 +265,10 @@ class SecurityModel:
         """Every user ever created, deleted or not."""
         return tuple(self._passwords)
 
+    def deleted_users(self) -> tuple[str, ...]:
+        """The users created and since deleted (and not created again)."""
+        return tuple(u for u in self._passwords if u not in self._users)
+
     def known_roles(self) -> tuple[str, ...]:
         """Every role ever created, deleted or not."""
         return tuple(self._known_roles)
