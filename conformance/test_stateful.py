@@ -94,10 +94,6 @@ def _pooled(namer: Namer, targets: tuple[str, ...]) -> Namer:
     return pooled
 
 
-def _grant(permission: Permission) -> Grant:
-    return Grant(permission.type, permission.pattern, permission.action.value)
-
-
 class DruidAdapter:
     """The machine's requests to Druid: basic-security changes and listings on the Coordinator,
     the task API through the Router as a given user, the propagation barrier."""
@@ -118,11 +114,11 @@ class DruidAdapter:
         self.dirty = True
 
     def create_role(self, role: str, permissions: Iterable[Permission]) -> None:
-        self.security.create_role(role, [_grant(p) for p in permissions])
+        self.security.create_role(role, [Grant.from_permission(p) for p in permissions])
         self.dirty = True
 
     def set_permissions(self, role: str, permissions: Iterable[Permission]) -> None:
-        self.security.set_permissions(role, [_grant(p) for p in permissions])
+        self.security.set_permissions(role, [Grant.from_permission(p) for p in permissions])
         self.dirty = True
 
     def delete_role(self, role: str) -> None:
