@@ -34,7 +34,7 @@ from conformance.runner.run import Run
 from conformance.runner.scenario import Judge, ScenarioRunner, SteeringDrift
 from conformance.test_support import UserFactory
 from fixtures import options
-from fixtures.cleanup import INVENTORY_EVENT, Cleaned, Inventory, clean, footprint, inventory
+from fixtures.cleanup import INVENTORY_EVENT, Cleaned, clean, inventory, read_history
 from fixtures.client import Credentials, DruidClient, Recorder
 from fixtures.cluster import (
     Cluster,
@@ -49,7 +49,7 @@ from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
 from fixtures.releases import default_version
 from fixtures.secrets import SECRETS
 from fixtures.seed import create_seeds
-from reports import coverage, records
+from reports import coverage
 from reports.history import History
 
 RUN_KEY = pytest.StashKey[Run]()
@@ -407,7 +407,8 @@ def cluster(pytestconfig: pytest.Config, run: Run) -> Iterator[Cluster]:
         run.time("cluster_start_to_ready", the_cluster.startup_seconds)
     run.time("cluster_setup_total", time.monotonic() - started)
     run.facts.update(druid_version=the_cluster.druid_version, image=the_cluster.image or "external")
-    before = None if the_cluster.started_by_suite else _take_inventory(the_cluster, run)
+    if not the_cluster.started_by_suite:
+        _take_inventory(the_cluster, run)
     try:
         yield the_cluster
     finally:
@@ -415,7 +416,7 @@ def cluster(pytestconfig: pytest.Config, run: Run) -> Iterator[Cluster]:
             the_cluster.save_logs(run.dir / "druid-logs")
             say("removing the Druid container")
         else:
-            _leave_as_found(the_cluster, run, before)
+            _leave_as_found(the_cluster, run)
         the_cluster.stop()
 
 
@@ -424,7 +425,7 @@ def _security_of(cluster: Cluster, run: Run) -> SecurityAdmin:
     return SecurityAdmin(coordinator)
 
 
-def _take_inventory(cluster: Cluster, run: Run) -> Inventory:
+def _take_inventory(cluster: Cluster, run: Run) -> None:
     """What a cluster the user runs holds before the run: the clean-up never touches it."""
     try:
         before = inventory(_security_of(cluster, run))
@@ -432,15 +433,14 @@ def _take_inventory(cluster: Cluster, run: Run) -> Inventory:
         _fail_setup(exc, run)
         raise
     run.history.record_event(INVENTORY_EVENT, before.to_json())
-    return before
 
 
-def _leave_as_found(cluster: Cluster, run: Run, before: Inventory | None) -> None:
-    """Remove what the run made on a cluster the user runs (also after a failure or Ctrl-C)."""
+def _leave_as_found(cluster: Cluster, run: Run) -> None:
+    """Remove what the run made on a cluster the user runs (also after a failure or Ctrl-C),
+    read from its history as ``druid-conformance cleanup --run`` reads a killed run's."""
     if not run.history.path.exists():
         return
-    exchanges, _ = records.parse_history(run.history.path.read_text("utf-8"), "history")
-    made = footprint(exchanges.values())
+    made, before = read_history(run.history.path)
     if made.empty():
         return
     admin = DruidClient(cluster.router_url, cluster.admin, recorder=_recorder(run))

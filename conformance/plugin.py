@@ -95,7 +95,7 @@ class RunReports:
             return  # e.g. --junitxml elsewhere and nothing done: no run directory to explain
         self.run.history.close()
         status = int(session.exitstatus)
-        errors = masked(self.run, [*self.run.ending_errors(), *self.run.infrastructure_errors])
+        errors = masked([*self.run.ending_errors(), *self.run.infrastructure_errors])
         self._end = records.RunEnd(status, summary.exit_meaning(status), tuple(errors))
         terminal = session.config.pluginmanager.get_plugin("terminalreporter")
         stats = terminal.stats if terminal is not None else {}
@@ -131,7 +131,7 @@ class RunReports:
             terminal.write_line(f"report: {path}")
 
 
-def masked(run: Run, errors: list[str]) -> list[str]:
+def masked(errors: list[str]) -> list[str]:
     """Error messages with the run's secrets masked (they are written and printed)."""
     return [SECRETS.scrub(error) for error in errors]
 
@@ -163,11 +163,11 @@ def write_reports(
         recorded.checks,
         _test_counts(stats),
         exit_status,
-        masked(run, run.infrastructure_errors),
+        masked(run.infrastructure_errors),
         run.fixed_deviations,
         selection=list(config.invocation_params.args),
         feasible=feasible,
-        errors=masked(run, run.ending_errors()),
+        errors=masked(run.ending_errors()),
         throughput=run.throughput(),
     )
     paths = [summary.write(run.dir / records.SUMMARY, document)]
