@@ -27,7 +27,7 @@ STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;max-width:1300px}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;
 text-align:left;vertical-align:top}th{background:#f3f3f3}.agrees{background:#eef8ee}
-.known-deviation{background:#fff6dd}.new-deviation{background:#fde8e8}
+.known-deviation{background:#fff6dd}.new-deviation{background:#fde8e8}.undecided{background:#eceff4}
 pre{background:#f7f7f7;padding:.6em;overflow-x:auto;white-space:pre-wrap}
 blockquote{border-left:4px solid #bbb;margin:.5em 0;padding:.2em 1em;color:#444}
 .end{border:2px solid;padding:.5em 1em;margin:1em 0}.end.ok{background:#eef8ee;border-color:#393}
@@ -49,7 +49,7 @@ class MatrixRow:
         return sum(self.observed.values())
 
 
-OUTCOME_ORDER = ("agrees", "known-deviation", "new-deviation")
+OUTCOME_ORDER = ("agrees", "known-deviation", "new-deviation", "undecided")
 
 
 def split_label(label: str) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from reports import coverage
 
 SCHEMA = 1
 DISTRIBUTION = "druid-msq-conformance"
-OUTCOMES = ("agrees", "known-deviation", "new-deviation")
+OUTCOMES = ("agrees", "known-deviation", "new-deviation", "undecided")
 TEST_OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "deselected")
 
 

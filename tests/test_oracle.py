@@ -414,7 +414,32 @@ _FIXED = {
             {"edition": _HEADER, "rule": [{"id": "r", "passage": "q", "effect": "info", "c": 1}]},
             "unknown field",
         ),
-        ({"edition": _HEADER, "rule": [{"id": "r", "passage": "q", "effect": "deny"}]}, "status"),
+        (
+            {"edition": _HEADER, "rule": [{"id": "r", "passage": "q", "effect": "deny"}]},
+            "condition",
+        ),
+        (
+            {
+                "edition": _HEADER,
+                "rule": [{"id": "r", "passage": "q", "effect": "deny", "condition": "invalid"}],
+            },
+            "needs an HTTP 'status'",
+        ),
+        (
+            {
+                "edition": _HEADER,
+                "rule": [
+                    {
+                        "id": "r",
+                        "passage": "q",
+                        "effect": "deny",
+                        "condition": "undecided",
+                        "status": 400,
+                    }
+                ],
+            },
+            "an undecided outcome has no 'status'",
+        ),
     ],
 )
 def test_rule_tables_are_validated(table: dict[str, Any], message: str) -> None:

@@ -52,7 +52,13 @@ def expected_matrix(run_dir: Path) -> list[dict[str, str]]:
 
 def test_summary_counts_verdicts_and_deviations(tmp_path: Path) -> None:
     data = json.loads((make_run(tmp_path) / "summary.json").read_text())
-    assert data["checks"] == {"total": 4, "agrees": 2, "known-deviation": 1, "new-deviation": 1}
+    assert data["checks"] == {
+        "total": 4,
+        "agrees": 2,
+        "known-deviation": 1,
+        "new-deviation": 1,
+        "undecided": 0,
+    }
     assert data["deviations"]["known"] == {"DRUID-CANCEL-NEEDS-WRITE": 1}
     assert data["deviations"]["new_cases"] == [f"{RUN_ID}-4"]
     assert data["verdicts"]["forbidden"] == {"agrees": 1, "new-deviation": 1}

@@ -122,7 +122,13 @@ def test_an_infrastructure_error_is_in_every_file_and_analyze_says_so(tmp_path: 
     assert data["exit_meaning"] == "infrastructure error"
     (error,) = data["errors"]
     assert "answered 503: no broker" in error
-    assert data["checks"] == {"total": 1, "agrees": 1, "known-deviation": 0, "new-deviation": 0}
+    assert data["checks"] == {
+        "total": 1,
+        "agrees": 1,
+        "known-deviation": 0,
+        "new-deviation": 0,
+        "undecided": 0,
+    }
     page = (run_dir / "report.html").read_text()
     banner = page.split('<div id="run-end"', 1)[1].split("</div>", 1)[0]
     assert 'class="end failed" data-exit-status="16"' in banner
@@ -153,7 +159,13 @@ def test_a_run_that_ends_at_start_up_leaves_its_summary_and_report(tmp_path: Pat
     assert data["exit_status"] == 12
     assert data["exit_meaning"] == "cluster did not become ready"
     assert data["errors"] == ["sys.servers never listed a historical within 1 s"]
-    assert data["checks"] == {"total": 0, "agrees": 0, "known-deviation": 0, "new-deviation": 0}
+    assert data["checks"] == {
+        "total": 0,
+        "agrees": 0,
+        "known-deviation": 0,
+        "new-deviation": 0,
+        "undecided": 0,
+    }
     page = (run_dir / "report.html").read_text()
     assert 'data-exit-status="12"' in page and "sys.servers never listed a historical" in page
     # pytest prints no terminal summary for exit 12: the plugin says it all the same

@@ -18,7 +18,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from conformance.oracle.dialect import UnsupportedSyntax
+from conformance.oracle.dialect import InvalidSQL, UnsupportedSyntax
 from conformance.oracle.permissions import (
     Grants,
     InvalidPattern,
@@ -63,7 +63,9 @@ class VerdictKind(StrEnum):
     ``allowed``: the operation's success status (200, or 202 for ``statements.cancel``);
     ``forbidden``: 403 (a missing permission, or not the submitter on the statements API);
     ``unauthenticated``: 401; ``not_found``: 404 (an unknown task, or an operation the version
-    does not have); ``invalid``: 400 (bad SQL or a table that does not exist).
+    does not have); ``invalid``: 400 (bad SQL or a table that does not exist);
+    ``undecided``: no status (documented SQL the oracle does not model, or pages that leave
+    the outcome open): a check with this verdict is reported, never counted as agreement.
     """
 
     ALLOWED = "allowed"
@@ -71,6 +73,7 @@ class VerdictKind(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     NOT_FOUND = "not_found"
     INVALID = "invalid"
+    UNDECIDED = "undecided"
 
 
 CASE_FIELDS = frozenset(
@@ -176,15 +179,15 @@ def _strings(values: list[Any], what: str) -> list[str]:
 class Verdict:
     """What a conforming Druid answers, the permissions involved, and the deciding rule.
 
-    ``status`` is the HTTP status; ``required`` the permissions the rules ask for, in citation
-    order, and ``missing`` those the actor lacks (empty unless forbidden); ``rule`` is the rule
-    that decides and ``rules`` every rule cited, the deciding one first; ``resources`` is what
-    the statement touches, when it got as far as being analysed.
+    ``status`` is the HTTP status (None when undecided); ``required`` the permissions the rules
+    ask for, in citation order, and ``missing`` those the actor lacks (empty unless forbidden);
+    ``rule`` is the rule that decides and ``rules`` every rule cited, the deciding one first;
+    ``resources`` is what the statement touches, when it got as far as being analysed.
     """
 
     case_id: str
     verdict: VerdictKind
-    status: int
+    status: int | None
     required: tuple[ResourceAction, ...]
     missing: tuple[ResourceAction, ...]
     rule: Rule
@@ -193,9 +196,15 @@ class Verdict:
     resources: StatementResources | None = None
 
     @property
-    def status_class(self) -> str:
-        """The status's class, ``"2xx"`` for 200 or 202 (how 2xx answers are compared)."""
-        return f"{self.status // 100}xx"
+    def status_class(self) -> str | None:
+        """The status's class, ``"2xx"`` for 200 or 202 (how 2xx answers are compared); None
+        when undecided."""
+        return None if self.status is None else f"{self.status // 100}xx"
+
+    @property
+    def decided(self) -> bool:
+        """Whether the documentation, as the oracle models it, gives an answer."""
+        return self.verdict is not VerdictKind.UNDECIDED
 
     @property
     def allowed(self) -> bool:
@@ -249,10 +258,12 @@ def decide(case: Case) -> Verdict:
     submitting = case.operation in SUBMIT_OPERATIONS
     try:
         resources = analyze_sql(case.sql)
-    except UnsupportedSyntax as error:
+    except InvalidSQL as error:
         if not submitting:
             raise CaseError(f"the task's statement does not parse: {error}") from None
         return _deny(case, table, "invalid", VerdictKind.INVALID, str(error))
+    except UnsupportedSyntax as error:
+        return _deny(case, table, "undecided", VerdictKind.UNDECIDED, str(error))
     if submitting:
         invalid = _validate(case, profile, resources)
         if invalid:
@@ -416,7 +427,7 @@ def _deny(
     resources: StatementResources | None = None,
 ) -> Verdict:
     rule = table.deny.get(condition)
-    if rule is None or rule.status is None:
+    if rule is None or (rule.status is None) != (verdict is VerdictKind.UNDECIDED):
         raise CaseError(f"no rule of profile {case.profile} decides {condition!r}")
     return Verdict(
         case_id=case.id,

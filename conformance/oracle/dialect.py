@@ -51,7 +51,8 @@ Building trees::
     context_set("maxNumTasks", 2)
 
 ``parse`` and ``render`` are inverse on what the dialect supports: ``parse(render(t)) == [t]``.
-Anything else raises ``UnsupportedSyntax`` naming the construct, never a silent guess.
+Anything else raises ``InvalidSQL`` (not Druid SQL) or ``UnsupportedSyntax`` (documented, not
+modelled) naming the construct, never a silent guess.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ __all__ = [
     "MSQ",
     "SQLGLOT_BUILD",
     "Granularity",
+    "InvalidSQL",
+    "StatementError",
     "UnsupportedSyntax",
     "context_key",
     "context_set",
@@ -100,14 +103,35 @@ __all__ = [
 SQLGLOT_BUILD: str = "pure" if str(sqlglot.parser.__file__).endswith(".py") else "compiled"
 
 
-class UnsupportedSyntax(ValueError):
-    """SQL the dialect cannot parse; ``construct`` names what was not understood."""
+class StatementError(ValueError):
+    """A statement the oracle cannot analyse; ``construct`` names what, ``detail`` says more.
+
+    Two kinds, which the oracle judges differently: ``InvalidSQL`` (not Druid SQL: a conforming
+    Druid answers 400) and ``UnsupportedSyntax`` (documented Druid SQL the oracle does not
+    model: the verdict is undecided).
+    """
+
+    label = "unanalysable statement"
 
     def __init__(self, construct: str, detail: str = "") -> None:
         self.construct = construct
         self.detail = detail
-        message = f"unsupported syntax: {construct}"
+        message = f"{self.label}: {construct}"
         super().__init__(f"{message} ({detail})" if detail else message)
+
+
+class InvalidSQL(StatementError):
+    """Not Druid SQL: it does not tokenize or parse, or it uses a construct outside the grammar
+    Druid's SQL reference documents. A conforming Druid refuses it with 400."""
+
+    label = "invalid SQL"
+
+
+class UnsupportedSyntax(StatementError):
+    """Documented Druid SQL that this oracle does not model (e.g. ``EXPLAIN PLAN FOR``): the
+    documentation may decide it, the oracle cannot, so its verdict is undecided."""
+
+    label = "unsupported syntax"
 
 
 class MSQ(Druid):
@@ -356,10 +380,8 @@ def _top_level(tokens: Sequence[Token], start: int = 0) -> t.Iterator[int]:
             depth += 1
 
 
-def _near(token: Token, description: str) -> UnsupportedSyntax:
-    return UnsupportedSyntax(
-        f"near '{token.text}'", f"{description}; line {token.line}, col {token.col}"
-    )
+def _near(token: Token, description: str) -> InvalidSQL:
+    return InvalidSQL(f"near '{token.text}'", f"{description}; line {token.line}, col {token.col}")
 
 
 def _is_word(token: Token, word: str) -> bool:
@@ -514,7 +536,7 @@ class _Reader:
             call = self.calls.pop(node.this)
             wrapper, table = node.parent, node.parent.parent if node.parent else None
             if not (isinstance(table, exp.Table) and wrapper is table.this):
-                raise UnsupportedSyntax("TABLE(...) outside a FROM clause", call.name)
+                raise InvalidSQL("TABLE(...) outside a FROM clause", call.name)
             node.set("this", call.name)
             table.set("this", node)
             if call.columns is not None:
@@ -522,7 +544,7 @@ class _Reader:
                 table.set("extend", call.extend or None)
         if self.calls:
             names = ", ".join(call.name for call in self.calls.values())
-            raise UnsupportedSyntax("TABLE(...) outside a FROM clause", names)
+            raise InvalidSQL("TABLE(...) outside a FROM clause", names)
         return tree
 
     # -- INSERT / REPLACE / export
@@ -546,7 +568,7 @@ class _Reader:
             raise _near(_token(tokens, i), f"{verb} INTO needs a SELECT query")
         query = self._query(tokens[i:end])
         if not isinstance(query, _QUERY_TYPES):
-            raise UnsupportedSyntax("INSERT/REPLACE whose source is not a SELECT query")
+            raise InvalidSQL("INSERT/REPLACE whose source is not a SELECT query")
         node.set("expression", query)
         self._clauses(node, tokens, end)
         return node
@@ -630,7 +652,7 @@ class _Reader:
             key, value = tokens[1], _set_value(tokens[3:])
             if value is not None and _SET_KEY.fullmatch(key.text):
                 return _set_statement(_identifier(key), value)
-        raise UnsupportedSyntax("SET statement other than SET key = value")
+        raise InvalidSQL("SET statement other than SET key = value")
 
 
 def _token(tokens: list[Token], i: int) -> Token:
@@ -765,17 +787,17 @@ def _tools() -> tuple[Tokenizer, Parser]:
 def parse(sql: str) -> list[exp.Expr]:
     """Parse a script (statements separated by ``;``) into one tree per statement.
 
-    Raises ``UnsupportedSyntax`` naming the construct for an empty script, an unreadable token,
+    Raises ``InvalidSQL`` naming the construct for an empty script, an unreadable token,
     bad SQL, or a statement that is neither a query nor an MSQ INSERT/REPLACE/export/SET.
     """
     tokenizer, parser = _tools()
     try:
         tokens = tokenizer.tokenize(sql)
     except TokenError as error:
-        raise UnsupportedSyntax("unreadable token", str(error)) from error
+        raise InvalidSQL("unreadable token", str(error)) from error
     statements = _split_statements(tokens)
     if not statements:
-        raise UnsupportedSyntax("empty statement")
+        raise InvalidSQL("empty statement")
     reader = _Reader(sql, parser)
     try:
         return [reader.statement(statement) for statement in statements]
@@ -793,10 +815,10 @@ def parse_cached(sql: str) -> tuple[exp.Expr, ...]:
 
 
 def parse_one(sql: str) -> exp.Expr:
-    """Parse exactly one statement; ``UnsupportedSyntax`` as ``parse``, or for several."""
+    """Parse exactly one statement; ``InvalidSQL`` as ``parse``, or for several."""
     statements = parse(sql)
     if len(statements) != 1:
-        raise UnsupportedSyntax("more than one statement", f"{len(statements)} statements")
+        raise InvalidSQL("more than one statement", f"{len(statements)} statements")
     return statements[0]
 
 
@@ -813,13 +835,13 @@ def render_script(trees: Sequence[exp.Expr]) -> str:
 _TOKEN_REPR = re.compile(r"<Token token_type: [^,]+, text: ([^,]*), [^>]*>")
 
 
-def _syntax_error(error: ParseError) -> UnsupportedSyntax:
+def _syntax_error(error: ParseError) -> InvalidSQL:
     details = error.errors[0] if error.errors else {}
     near = str(details.get("highlight") or "").strip()
     description = _TOKEN_REPR.sub(r"'\1'", str(details.get("description") or error))
     where = f"line {details.get('line')}, col {details.get('col')}" if details else ""
     construct = f"near '{near}'" if near else "statement"
-    return UnsupportedSyntax(construct, f"{description}; {where}".strip("; "))
+    return InvalidSQL(construct, f"{description}; {where}".strip("; "))
 
 
 _UNSUPPORTED_STATEMENTS: dict[type[exp.Expr], str] = {
@@ -841,6 +863,6 @@ def _check_supported(tree: exp.Expr) -> None:
     """A statement that is not INSERT/REPLACE/SET must be a query."""
     construct = _UNSUPPORTED_STATEMENTS.get(type(tree))
     if construct:
-        raise UnsupportedSyntax(construct)
+        raise InvalidSQL(construct)
     if not isinstance(tree, _QUERY_TYPES):
-        raise UnsupportedSyntax(f"{type(tree).__name__} statement")
+        raise InvalidSQL(f"{type(tree).__name__} statement")

@@ -14,7 +14,8 @@ interprets. Fields of a rule:
 - for ``require``: ``selector`` (which resources of the statement), ``resource_type``,
   ``resource_name`` (for fixed resources), ``action``, optional ``tables`` (for ``sys_tables``)
   and ``when_setting`` (a cluster setting that must be true);
-- for ``deny``/``status``: ``condition``/``status``;
+- for ``deny``/``status``: ``condition``/``status`` (the ``undecided`` condition has none: the
+  documentation gives no answer the oracle can apply);
 - for ``allow``: optional ``when_reads`` (``information_schema``, ``sys_tables`` with optional
   ``tables``, ``lookups``): the rule is cited only for statements that read such tables.
 
@@ -68,6 +69,7 @@ CONDITIONS = frozenset(
         "task_not_found",
         "not_submitter",
         "forbidden",
+        "undecided",
     }
 )
 # selector -> whether it needs a fixed resource_name
@@ -248,14 +250,7 @@ def _rule(raw: Any, header: Mapping[str, Any], where: str) -> Rule:
     if effect == "require":
         fields = _requirement(raw, where)
     elif effect in ("deny", "status"):
-        status = raw.get("status")
-        if not isinstance(status, int) or not 100 <= status <= 599:
-            raise RuleTableError(f"{where}: '{effect}' needs an HTTP 'status'")
-        fields["status"] = status
-        if effect == "deny":
-            if raw.get("condition") not in CONDITIONS:
-                raise RuleTableError(f"{where}: condition must be one of {sorted(CONDITIONS)}")
-            fields["condition"] = raw["condition"]
+        fields = _outcome(raw, effect, where)
     if effect != "require" and set(raw) & {"selector", "resource_type", "resource_name", "action"}:
         raise RuleTableError(f"{where}: only 'require' rules name resources")
     if "when_reads" in raw:
@@ -279,6 +274,25 @@ def _rule(raw: Any, header: Mapping[str, Any], where: str) -> Rule:
         basis=basis,
         **fields,
     )
+
+
+def _outcome(raw: Mapping[str, Any], effect: str, where: str) -> dict[str, Any]:
+    """A ``deny`` rule's condition and status, or a ``status`` rule's status. The ``undecided``
+    condition has no status: it is where the documentation gives none the oracle can apply."""
+    fields: dict[str, Any] = {}
+    if effect == "deny":
+        if raw.get("condition") not in CONDITIONS:
+            raise RuleTableError(f"{where}: condition must be one of {sorted(CONDITIONS)}")
+        fields["condition"] = raw["condition"]
+        if raw["condition"] == "undecided":
+            if "status" in raw:
+                raise RuleTableError(f"{where}: an undecided outcome has no 'status'")
+            return fields
+    status = raw.get("status")
+    if not isinstance(status, int) or not 100 <= status <= 599:
+        raise RuleTableError(f"{where}: '{effect}' needs an HTTP 'status'")
+    fields["status"] = status
+    return fields
 
 
 def _requirement(raw: Mapping[str, Any], where: str) -> dict[str, Any]:

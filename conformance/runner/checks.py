@@ -19,15 +19,21 @@ from fixtures.client import Exchange
 
 class Outcome(StrEnum):
     """How a check came out: Druid answered as documented, or did not and a known deviation
-    explains it (reported, not failed), or did not and nothing explains it (the run fails)."""
+    explains it (reported, not failed), or did not and nothing explains it (the run fails), or
+    the oracle could not say what the documentation requires (undecided: reported, never
+    counted as agreement, and never a failure: there is nothing to disagree with)."""
 
     AGREES = "agrees"
     KNOWN_DEVIATION = "known-deviation"
     NEW_DEVIATION = "new-deviation"
+    UNDECIDED = "undecided"
 
 
-def same_answer(documented: int, observed: int) -> bool:
-    """2xx compares by class (the docs say 200 where Druid may say 202); the rest exactly."""
+def same_answer(documented: int | None, observed: int) -> bool:
+    """2xx compares by class (the docs say 200 where Druid may say 202); the rest exactly.
+    An undecided verdict (``documented`` None) is the same as no answer."""
+    if documented is None:
+        return False
     if documented // 100 == 2:
         return observed // 100 == 2
     return documented == observed
@@ -51,7 +57,10 @@ class Check:
 
     @property
     def outcome(self) -> Outcome:
-        """Agrees, else a known or a new deviation by whether ``deviation_id`` is set."""
+        """Undecided when the verdict is; else agrees, else a known or a new deviation by
+        whether ``deviation_id`` is set."""
+        if not self.verdict.decided:
+            return Outcome.UNDECIDED
         if self.agrees:
             return Outcome.AGREES
         return Outcome.KNOWN_DEVIATION if self.deviation_id else Outcome.NEW_DEVIATION

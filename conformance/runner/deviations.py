@@ -113,6 +113,7 @@ class Deviation:
             and self.applies_under(check.case.settings)
             and check.case.operation == self.operation
             and any(rule.id in self.rules for rule in (check.verdict.rule, *check.verdict.rules))
+            and check.verdict.status is not None
             and same_answer(self.documented_status, check.verdict.status)
             and same_answer(self.observed_status, check.exchange.status)
             and self._conditions_hold(check)
