@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conformance.oracle import Case, CaseError, Verdict, decide
+from conformance.oracle import Case, CaseError, Conflict, Verdict, decide
 from conformance.oracle.permissions import InvalidPattern, Permission
 from conformance.oracle.profiles import (
     DEFAULT_PROFILE,
@@ -195,16 +195,35 @@ def format_verdict(case: Case, verdict: Verdict) -> str:
             lines.append(f"  {mark}  {needed}")
     elif verdict.resources is not None:
         lines.append("Required permissions: none beyond authentication")
+    answer = (
+        f"HTTP {verdict.status} ({verdict.status_class})"
+        if verdict.decided
+        else "the documentation, as this oracle models it, gives no status"
+    )
     lines += [
         "",
-        f"Verdict     {verdict.verdict.value.upper()}: HTTP {verdict.status} "
-        f"({verdict.status_class})",
+        f"Verdict     {verdict.verdict.value.upper()}: {answer}",
         f"Because     {verdict.reason}",
         "",
     ]
     for rule in verdict.rules:
         lines += _cite(rule, deciding=rule is verdict.rule)
+    for conflict in verdict.conflicts:
+        lines += _conflict(conflict)
     return "\n".join(lines).rstrip()
+
+
+def _conflict(conflict: Conflict) -> list[str]:
+    """A passage that contradicts the rules the verdict follows, and what it would answer."""
+    contradicted = ", ".join(rule.id for rule in conflict.contradicted)
+    lines = [
+        f"Documentation conflict: {conflict.rule.id} contradicts {contradicted}",
+        f"  By that passage: HTTP {conflict.status}, requiring "
+        + (", ".join(map(str, conflict.required)) or "nothing"),
+    ]
+    if conflict.missing:
+        lines.append("  of which missing: " + ", ".join(map(str, conflict.missing)))
+    return lines + _cite(conflict.rule, deciding=False)
 
 
 def _describe(res: StatementResources) -> list[str]:

@@ -43,6 +43,7 @@ __all__ = [
     "SYS_TABLES",
     "Case",
     "CaseError",
+    "Conflict",
     "Verdict",
     "VerdictKind",
     "decide",
@@ -176,13 +177,39 @@ def _strings(values: list[Any], what: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """Another documented passage (``rule``, effect ``conflict``) that asks otherwise than the
+    rules the verdict follows (``contradicted``): the permissions it would require instead,
+    those of them the actor lacks, and the status it would give. The verdict does not follow
+    it (the seed pages are the specification); it is shown so that a disagreement that matches
+    it is reported as a documentation conflict, not as a Druid deviation."""
+
+    rule: Rule
+    contradicted: tuple[Rule, ...]
+    required: tuple[ResourceAction, ...]
+    missing: tuple[ResourceAction, ...]
+    status: int
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"rule": citation, "contradicts": [rule ids], "required", "missing", "status"}``."""
+        return {
+            "rule": self.rule.citation(),
+            "contradicts": [r.id for r in self.contradicted],
+            "required": [ra.to_json() for ra in self.required],
+            "missing": [ra.to_json() for ra in self.missing],
+            "status": self.status,
+        }
+
+
+@dataclass(frozen=True)
 class Verdict:
     """What a conforming Druid answers, the permissions involved, and the deciding rule.
 
     ``status`` is the HTTP status (None when undecided); ``required`` the permissions the rules
     ask for, in citation order, and ``missing`` those the actor lacks (empty unless forbidden);
     ``rule`` is the rule that decides and ``rules`` every rule cited, the deciding one first;
-    ``resources`` is what the statement touches, when it got as far as being analysed.
+    ``resources`` is what the statement touches, when it got as far as being analysed;
+    ``conflicts`` are documented passages that would decide otherwise (``Conflict``).
     """
 
     case_id: str
@@ -194,6 +221,7 @@ class Verdict:
     reason: str
     rules: tuple[Rule, ...] = ()
     resources: StatementResources | None = None
+    conflicts: tuple[Conflict, ...] = ()
 
     @property
     def status_class(self) -> str | None:
@@ -214,7 +242,8 @@ class Verdict:
     def to_json(self) -> dict[str, Any]:
         """The verdict as ``druid-conformance oracle`` prints it and a check line records it:
         id, verdict, status, status_class, required and missing (lists of ``{"type", "name",
-        "action"}``), rule (``Rule.citation``) and reason; ``rules`` and ``resources`` left out.
+        "action"}``), rule (``Rule.citation``), reason, and conflicts (``Conflict.to_json``);
+        ``rules`` and ``resources`` left out.
         """
         return {
             "id": self.case_id,
@@ -225,6 +254,7 @@ class Verdict:
             "missing": [ra.to_json() for ra in self.missing],
             "rule": self.rule.citation(),
             "reason": self.reason,
+            "conflicts": [c.to_json() for c in self.conflicts],
         }
 
 
@@ -328,11 +358,19 @@ def _judge_permissions(
                 sources[needed] = rule
                 required.append(needed)
     missing = _grants(case.permissions).missing(required)
+    forbidden = table.deny.get("forbidden")
+    status = forbidden.status if forbidden and forbidden.status else 403
+    success = table.status
+    if success is None or success.status is None:
+        raise CaseError(f"no rule gives the success status of {case.operation}")
+    conflicts = tuple(
+        _conflict(rule, required, sources, case.permissions, status, success.status)
+        for rule in table.conflicts
+        if any(sources[r].id in rule.contradicts for r in required)
+    )
     if missing:
         first = sources[missing[0]]
         deciding = tuple(dict.fromkeys(sources[m] for m in missing))
-        forbidden = table.deny.get("forbidden")
-        status = forbidden.status if forbidden and forbidden.status else 403
         return Verdict(
             case_id=case.id,
             verdict=VerdictKind.FORBIDDEN,
@@ -343,10 +381,8 @@ def _judge_permissions(
             reason="missing " + ", ".join(str(m) for m in missing),
             rules=(*deciding, *((forbidden,) if forbidden else ())),
             resources=resources,
+            conflicts=conflicts,
         )
-    success = table.status
-    if success is None or success.status is None:
-        raise CaseError(f"no rule gives the success status of {case.operation}")
     used = tuple(dict.fromkeys(sources[r] for r in required))
     reason = (
         "holds " + ", ".join(str(r) for r in required)
@@ -363,6 +399,43 @@ def _judge_permissions(
         reason=reason,
         rules=(success, *_relevant(table.allow, resources), *used),
         resources=resources,
+        conflicts=conflicts,
+    )
+
+
+def _conflict(
+    rule: Rule,
+    required: list[ResourceAction],
+    sources: Mapping[ResourceAction, Rule],
+    permissions: tuple[Permission, ...],
+    forbidden_status: int,
+    success_status: int,
+) -> Conflict:
+    """The verdict ``rule`` (a ``conflict``) would give: each permission a contradicted rule
+    requires, with the conflict's action and name, the rest unchanged."""
+    contradicted = tuple(dict.fromkeys(s for r, s in sources.items() if s.id in rule.contradicts))
+    instead = tuple(
+        dict.fromkeys(
+            _alternative(rule, needed) if sources[needed].id in rule.contradicts else needed
+            for needed in required
+        )
+    )
+    lacking = _grants(permissions).missing(instead)
+    return Conflict(
+        rule=rule,
+        contradicted=contradicted,
+        required=instead,
+        missing=lacking,
+        status=forbidden_status if lacking else success_status,
+    )
+
+
+def _alternative(rule: Rule, needed: ResourceAction) -> ResourceAction:
+    name = needed.resource.name
+    if rule.alternative_name:
+        name = rule.alternative_name.replace("{name}", name)
+    return ResourceAction(
+        Resource(needed.resource.type, name), rule.alternative_action or needed.action
     )
 
 
@@ -450,6 +523,7 @@ class _RuleIndex:
     allow: tuple[Rule, ...]
     deny: dict[str, Rule]
     status: Rule | None
+    conflicts: tuple[Rule, ...] = ()
 
 
 @lru_cache(maxsize=64)
@@ -465,6 +539,7 @@ def _rule_index(profile_name: str, operation: str) -> _RuleIndex:
         allow=tuple(r for r in rules if r.effect == "allow"),
         deny=deny,
         status=statuses[0] if statuses else None,
+        conflicts=tuple(r for r in rules if r.effect == "conflict"),
     )
 
 

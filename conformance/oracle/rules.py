@@ -17,7 +17,11 @@ interprets. Fields of a rule:
 - for ``deny``/``status``: ``condition``/``status`` (the ``undecided`` condition has none: the
   documentation gives no answer the oracle can apply);
 - for ``allow``: optional ``when_reads`` (``information_schema``, ``sys_tables`` with optional
-  ``tables``, ``lookups``): the rule is cited only for statements that read such tables.
+  ``tables``, ``lookups``): the rule is cited only for statements that read such tables;
+- for ``conflict`` (another passage that asks otherwise than the rules it ``contradicts``, a
+  list of rule ids): ``alternative_action`` and/or ``alternative_name`` (a template where
+  ``{name}`` is the resource name) say what a permission those rules require becomes under it.
+  The oracle keeps following the contradicted rules and shows the conflict with both passages.
 
 The validator rejects anything else, so a vendor's typo fails loudly instead of being ignored.
 """
@@ -59,7 +63,7 @@ OPERATIONS: tuple[str, ...] = (
     "statements.results",
     "statements.cancel",
 )
-EFFECTS = frozenset({"require", "allow", "deny", "status", "info"})
+EFFECTS = frozenset({"require", "allow", "deny", "status", "info", "conflict"})
 CONDITIONS = frozenset(
     {
         "unauthenticated",
@@ -107,8 +111,12 @@ _RULE_FIELDS = frozenset(
         "basis",
         "page",
         "version",
+        "contradicts",
+        "alternative_action",
+        "alternative_name",
     }
 )
+_CONFLICT_FIELDS = frozenset({"contradicts", "alternative_action", "alternative_name"})
 _EDITION_FIELDS = frozenset({"id", "title", "page", "version", "source"})
 
 
@@ -141,6 +149,9 @@ class Rule:
     when_reads: str | None = None
     condition: str | None = None
     status: int | None = None
+    contradicts: frozenset[str] = frozenset()
+    alternative_action: Action | None = None
+    alternative_name: str | None = None
 
     def applies(self, operation: str, kind: str | None = None) -> bool:
         """Whether the rule is about ``operation`` (``*`` is every one) and, when ``kind`` is
@@ -251,6 +262,10 @@ def _rule(raw: Any, header: Mapping[str, Any], where: str) -> Rule:
         fields = _requirement(raw, where)
     elif effect in ("deny", "status"):
         fields = _outcome(raw, effect, where)
+    elif effect == "conflict":
+        fields = _conflict(raw, where)
+    if effect != "conflict" and set(raw) & _CONFLICT_FIELDS:
+        raise RuleTableError(f"{where}: only 'conflict' rules contradict others")
     if effect != "require" and set(raw) & {"selector", "resource_type", "resource_name", "action"}:
         raise RuleTableError(f"{where}: only 'require' rules name resources")
     if "when_reads" in raw:
@@ -292,6 +307,27 @@ def _outcome(raw: Mapping[str, Any], effect: str, where: str) -> dict[str, Any]:
     if not isinstance(status, int) or not 100 <= status <= 599:
         raise RuleTableError(f"{where}: '{effect}' needs an HTTP 'status'")
     fields["status"] = status
+    return fields
+
+
+def _conflict(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """What a ``conflict`` rule contradicts, and what a permission becomes under it."""
+    contradicts = _strings(raw.get("contradicts", []), where, "contradicts")
+    if not contradicts:
+        raise RuleTableError(f"{where}: a conflict names the rule ids it 'contradicts'")
+    fields: dict[str, Any] = {"contradicts": contradicts}
+    if "alternative_action" in raw:
+        try:
+            fields["alternative_action"] = Action(str(raw["alternative_action"]))
+        except ValueError:
+            raise RuleTableError(f"{where}: alternative_action must be READ or WRITE") from None
+    name = raw.get("alternative_name")
+    if name is not None:
+        if not isinstance(name, str) or "{name}" not in name:
+            raise RuleTableError(f"{where}: alternative_name is a template with '{{name}}'")
+        fields["alternative_name"] = name
+    if len(fields) == 1:
+        raise RuleTableError(f"{where}: a conflict needs alternative_action or alternative_name")
     return fields
 
 
@@ -354,6 +390,11 @@ def all_editions() -> dict[str, Edition]:
                 raise RuleTableError(f"{name}: rule id {rule.id!r} also in {seen[rule.id]}")
             seen[rule.id] = name
         editions[edition.id] = edition
+    for edition in editions.values():
+        for rule in edition.rules:
+            unknown = sorted(rule.contradicts - set(seen))
+            if unknown:
+                raise RuleTableError(f"rule {rule.id!r} contradicts unknown rule(s) {unknown}")
     return editions
 
 

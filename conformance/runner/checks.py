@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from conformance.oracle import Case, Verdict
+from conformance.oracle import Case, Conflict, Verdict
 from fixtures.client import Exchange
 
 
@@ -27,6 +27,15 @@ class Outcome(StrEnum):
     KNOWN_DEVIATION = "known-deviation"
     NEW_DEVIATION = "new-deviation"
     UNDECIDED = "undecided"
+
+
+class FindingKind(StrEnum):
+    """What a disagreement is: Druid answering otherwise than every documented passage (a Druid
+    deviation), or as another documented passage says, one that contradicts the rule the
+    verdict follows (a documentation conflict: the pages disagree, and Druid took a side)."""
+
+    DRUID_DEVIATION = "druid-deviation"
+    DOCUMENTATION_CONFLICT = "documentation-conflict"
 
 
 def same_answer(documented: int | None, observed: int) -> bool:
@@ -66,17 +75,29 @@ class Check:
         return Outcome.KNOWN_DEVIATION if self.deviation_id else Outcome.NEW_DEVIATION
 
     @property
+    def finding_kind(self) -> FindingKind | None:
+        """None unless the check disagrees; a documentation conflict when Druid's answer is the
+        one a conflicting passage gives (``Verdict.conflicts``), else a Druid deviation."""
+        if self.outcome in (Outcome.AGREES, Outcome.UNDECIDED):
+            return None
+        if any(same_answer(c.status, self.exchange.status) for c in self.verdict.conflicts):
+            return FindingKind.DOCUMENTATION_CONFLICT
+        return FindingKind.DRUID_DEVIATION
+
+    @property
     def cell(self) -> str:
         """The coverage cell: the label and the verdict, ``submit x SELECT_JOIN x forbidden``."""
         return f"{self.label} x {self.verdict.verdict.value}"
 
     def to_json(self) -> dict[str, Any]:
-        """The history's check line: label, cell, outcome, deviation, druid_version, the case
+        """The history's check line: label, cell, outcome, finding (its kind, when the check
+        disagrees), deviation, druid_version, the case
         (``case_to_json``), the verdict (``Verdict.to_json``) and the observed status."""
         return {
             "label": self.label,
             "cell": self.cell,
             "outcome": self.outcome.value,
+            "finding": self.finding_kind.value if self.finding_kind else None,
             "deviation": self.deviation_id,
             "druid_version": self.druid_version,
             "case": case_to_json(self.case),
@@ -109,11 +130,25 @@ class Check:
         for other in v.rules:
             if other.id != rule.id:
                 lines.insert(3, f'  also rule {other.id} ({other.page}): "{_short(other.passage)}"')
+        for conflict in v.conflicts:
+            lines.insert(3, f"  {_conflict_line(conflict)}")
+        if self.finding_kind is FindingKind.DOCUMENTATION_CONFLICT:
+            lines.insert(
+                1, "  a documentation conflict: Druid answers as a conflicting passage says"
+            )
         if self.deviation_id:
             lines.insert(
                 1, f"  known deviation {self.deviation_id} (conformance/runner/deviations/)"
             )
         return "\n".join(lines)
+
+
+def _conflict_line(conflict: Conflict) -> str:
+    needs = ", ".join(map(str, conflict.required)) or "nothing"
+    return (
+        f"conflicting rule {conflict.rule.id} ({conflict.rule.page}) would require {needs} "
+        f'and answer {conflict.status}: "{_short(conflict.rule.passage)}"'
+    )
 
 
 def _holds(case: Case) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.oracle.permissions import Action, Grants, Resource, ResourceAction
-from conformance.runner.checks import Check, same_answer
+from conformance.runner.checks import Check, FindingKind, same_answer
 from fixtures.errors import BadInputError
 
 REGISTRY_DIR = Path(__file__).parent / "deviations"
@@ -36,6 +36,7 @@ _FIELDS = frozenset(
         "example",
         "reproduce",
         "submitter_workaround",
+        "kind",
     }
 )
 _WHEN_FIELDS = frozenset({"kinds", "actor_lacks", "actor_holds", "actor_is_submitter"})
@@ -76,7 +77,10 @@ class Deviation:
     ``observed_status`` where the oracle ``rules`` (ids) and their ``passage`` say
     ``documented_status``. ``when`` narrows which checks it explains: statement ``kinds``,
     ``actor_lacks``/``actor_holds`` (``"ACTION TYPE name"``, ``{task_datasource}`` filled in)
-    and ``actor_is_submitter``. ``observed`` says when and on what it was seen."""
+    and ``actor_is_submitter``. ``observed`` says when and on what it was seen. ``kind`` says
+    what the disagreement is (``FindingKind``): a Druid deviation, or a documentation conflict
+    (Druid answers as a passage that contradicts the rules says); it explains only checks of
+    that kind."""
 
     id: str
     title: str
@@ -97,6 +101,7 @@ class Deviation:
     # generators give it to submitters whose submission is not the question (status and cancel
     # scenarios), so that those cells stay reachable while the deviation lasts
     submitter_workaround: tuple[ResourceAction, ...] = ()
+    kind: FindingKind = FindingKind.DRUID_DEVIATION
 
     def applies_to(self, druid_version: str) -> bool:
         """Whether it was observed on exactly this version, e.g. ``27.0.0``."""
@@ -116,6 +121,7 @@ class Deviation:
             and check.verdict.status is not None
             and same_answer(self.documented_status, check.verdict.status)
             and same_answer(self.observed_status, check.exchange.status)
+            and check.finding_kind is self.kind
             and self._conditions_hold(check)
         )
 
@@ -172,9 +178,18 @@ def _deviation(raw: Mapping[str, Any], where: str) -> Deviation:
             when=when,
             settings=dict(raw.get("settings", {})),
             submitter_workaround=_resource_actions(raw.get("submitter_workaround", ()), where),
+            kind=_kind(raw, where),
         )
     except KeyError as error:
         raise BadInputError(f"{where}: missing field {error}") from None
+
+
+def _kind(raw: Mapping[str, Any], where: str) -> FindingKind:
+    try:
+        return FindingKind(raw.get("kind", FindingKind.DRUID_DEVIATION.value))
+    except ValueError:
+        kinds = ", ".join(k.value for k in FindingKind)
+        raise BadInputError(f"{where} {raw.get('id')}: kind must be one of {kinds}") from None
 
 
 def _resource_actions(raw: Iterable[Mapping[str, str]], where: str) -> tuple[ResourceAction, ...]:
