@@ -125,6 +125,8 @@ class RunReports:
             return
         if not self._written or self._end is None:
             return
+        if self.run.headline:
+            terminal.write_line(f"druid-conformance: {self.run.headline}")
         if self._end.status != 0:
             terminal.write_line(f"druid-conformance: {self._end.describe()}", red=True)
         for path in self._written:
@@ -170,6 +172,7 @@ def write_reports(
         errors=masked(run.ending_errors()),
         throughput=run.throughput(),
     )
+    run.headline = summary.headline(document)
     paths = [summary.write(run.dir / records.SUMMARY, document)]
     recorded = dataclasses.replace(recorded, summary=document)
     paths.append(html.write(run.dir / REPORT, recorded, feasible))

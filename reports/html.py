@@ -150,6 +150,7 @@ def _example_html(run: RecordedRun, check: Mapping[str, Any], number: int) -> st
         known = f"<p>known deviation <b>{escape(str(check['deviation']))}</b>{title}</p>"
         if entry:
             known += f"<p>the registry: {escape(entry.observed)}</p>"
+    known += _conflicts_html(check)
     return (
         f'<section class="deviation" id="deviation-{number}" data-case="{escape(case["id"])}" '
         f'data-outcome="{check["outcome"]}">'
@@ -167,6 +168,36 @@ def _example_html(run: RecordedRun, check: Mapping[str, Any], number: int) -> st
     )
 
 
+def _conflicts_html(check: Mapping[str, Any]) -> str:
+    """The passages that contradict the verdict's rules, and whether Druid sided with one."""
+    parts = []
+    if check.get("finding") == "documentation-conflict":
+        parts.append(
+            '<p class="finding-kind"><b>documentation conflict</b>: Druid answers as a '
+            "conflicting passage says, not as the rule the verdict follows</p>"
+        )
+    for conflict in check["verdict"].get("conflicts", []):
+        rule = conflict["rule"]
+        needs = ", ".join(f"{r['action']} {r['type']} {r['name']!r}" for r in conflict["required"])
+        parts.append(
+            f"<p>conflicting rule <code>{escape(str(rule['id']))}</code>, "
+            f"{escape(str(rule['page']))}: would answer {conflict['status']}, requiring "
+            f"{escape(needs or 'nothing')}</p>"
+            f"<blockquote>{escape(str(rule['passage']).strip())}</blockquote>"
+        )
+    return "".join(parts)
+
+
+def _undecided_html(checks: Sequence[Mapping[str, Any]]) -> str:
+    """Checks the oracle could not decide, by reason: reported, never counted as agreement."""
+    undecided = [c for c in checks if c["outcome"] == "undecided"]
+    reasons = Counter(str(c["verdict"]["reason"]) for c in undecided)
+    items = "".join(f"<li>{n} x {escape(reason)}</li>" for reason, n in reasons.most_common())
+    return f"<h2>Undecided ({len(undecided)} checks)</h2>" + (
+        f"<ul id='undecided'>{items}</ul>" if items else "<p>none</p>"
+    )
+
+
 def _deviations_html(run: RecordedRun) -> str:
     parts = []
     number = 0
@@ -178,6 +209,7 @@ def _deviations_html(run: RecordedRun) -> str:
         for check in examples:
             number += 1
             parts.append(_example_html(run, check, number))
+    parts.append(_undecided_html(run.checks))
     return "".join(parts)
 
 

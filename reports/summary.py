@@ -68,11 +68,19 @@ def verdict_counts(checks: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, i
 def deviation_summary(checks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     known = Counter(str(c["deviation"]) for c in checks if c["outcome"] == "known-deviation")
     new = [c for c in checks if c["outcome"] == "new-deviation"]
+    kinds: dict[str, Counter[str]] = {}
+    for check in checks:
+        if check.get("finding"):
+            kinds.setdefault(str(check["finding"]), Counter())[str(check["outcome"])] += 1
     return {
         "known": dict(sorted(known.items())),
         "new": len(new),
         "new_cases": [str(c["case"]["id"]) for c in new],
         "new_cells": sorted({str(c["cell"]) for c in new}),
+        "by_kind": {kind: dict(sorted(n.items())) for kind, n in sorted(kinds.items())},
+        "undecided": dict(
+            Counter(str(c["verdict"]["reason"]) for c in checks if c["outcome"] == "undecided")
+        ),
     }
 
 
@@ -126,3 +134,17 @@ def write(path: Path, summary: Mapping[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     return path
+
+
+def headline(document: Mapping[str, Any]) -> str:
+    """One line of what a run's checks came to, from its summary: ``319 checks: 298 agree,
+    21 known (21 documentation conflicts), 0 new, 0 undecided``."""
+    checks = document.get("checks", {})
+    kinds = document.get("deviations", {}).get("by_kind", {})
+    conflicts = sum(kinds.get("documentation-conflict", {}).values())
+    aside = f" ({conflicts} documentation conflicts)" if conflicts else ""
+    return (
+        f"{checks.get('total', 0)} checks: {checks.get('agrees', 0)} agree, "
+        f"{checks.get('known-deviation', 0)} known{aside}, {checks.get('new-deviation', 0)} new, "
+        f"{checks.get('undecided', 0)} undecided"
+    )

@@ -61,6 +61,7 @@ class Run:
     heartbeat: Heartbeat = field(default_factory=Heartbeat)
     setup_error: str | None = None  # what ended the run at start-up (before pytest.exit)
     interruption: str | None = None  # Ctrl-C, SIGTERM or another pytest.exit
+    headline: str = ""  # what the checks came to, once the summary is written
     started: float = field(default_factory=time.monotonic)  # the session's start (configure)
     finished: float | None = None  # the session's end (sessionfinish), see finish()
 
