@@ -10,7 +10,7 @@ import pytest
 
 from conformance.cli import analyze, main
 from conformance.runner.replay_plan import plan
-from reports import html, records
+from reports import html, records, summary
 from reports.reproduce import curl_commands, reproduction
 from tests.recorded_runs import RUN_ID, make_run
 
@@ -62,6 +62,23 @@ def test_summary_counts_verdicts_and_deviations(tmp_path: Path) -> None:
     assert data["deviations"]["known"] == {"DRUID-CANCEL-NEEDS-WRITE": 1}
     assert data["deviations"]["new_cases"] == [f"{RUN_ID}-4"]
     assert data["verdicts"]["forbidden"] == {"agrees": 1, "new-deviation": 1}
+    # cancel answered 403 to the documented READ: what the user-auth page's POST rule says
+    assert data["deviations"]["by_kind"] == {
+        "documentation-conflict": {"known-deviation": 1},
+        "druid-deviation": {"new-deviation": 1},
+    }
+    assert summary.headline(data) == (
+        "4 checks: 2 agree, 1 known (1 documentation conflicts), 1 new, 0 undecided"
+    )
+
+
+def test_the_report_shows_a_documentation_conflict_with_both_passages(tmp_path: Path) -> None:
+    page = html.render(records.load(make_run(tmp_path)), [])
+    assert "<b>documentation conflict</b>" in page
+    assert "conflicting rule <code>ua.http-methods</code>" in page
+    assert "requests require WRITE permissions" in page
+    assert "Users must have READ DATASOURCE permission on the output" in page
+    assert "<h2>Undecided (0 checks)</h2>" in page
 
 
 def test_analyze_reproduces_an_unchanged_run(tmp_path: Path) -> None:
