@@ -125,8 +125,10 @@ class RunReports:
             return
         if not self._written or self._end is None:
             return
-        if self.run.headline:
-            terminal.write_line(f"druid-conformance: {self.run.headline}")
+        if self.run.closing:
+            terminal.write_line(f"druid-conformance: {self.run.closing[0]}")
+        for line in self.run.closing[1:]:
+            terminal.write_line(f"  {line}", red=line.startswith("CRITICAL"))
         if self._end.status != 0:
             terminal.write_line(f"druid-conformance: {self._end.describe()}", red=True)
         for path in self._written:
@@ -172,7 +174,7 @@ def write_reports(
         errors=masked(run.ending_errors()),
         throughput=run.throughput(),
     )
-    run.headline = summary.headline(document)
+    run.closing = [summary.headline(document), *summary.finding_lines(recorded.checks)]
     paths = [summary.write(run.dir / records.SUMMARY, document)]
     recorded = dataclasses.replace(recorded, summary=document)
     paths.append(html.write(run.dir / REPORT, recorded, feasible))

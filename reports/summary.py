@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from conformance.runner import findings
 from reports import coverage
 
 SCHEMA = 1
@@ -121,6 +122,7 @@ def build(
         "checks": {"total": len(checks), **{k: outcomes.get(k, 0) for k in OUTCOMES}},
         "verdicts": verdict_counts(checks),
         "coverage": coverage.summary(coverage.tally_records(checks), feasible),
+        "findings": [finding.to_json() for finding in findings.group(checks)],
         "deviations": {**deviation_summary(checks), "fixed": list(fixed_deviations)},
         "infrastructure_errors": list(infrastructure_errors),
         "certification_refused": facts.get("certification_refused"),
@@ -148,3 +150,13 @@ def headline(document: Mapping[str, Any]) -> str:
         f"{checks.get('known-deviation', 0)} known{aside}, {checks.get('new-deviation', 0)} new, "
         f"{checks.get('undecided', 0)} undecided"
     )
+
+
+def finding_lines(checks: Sequence[Mapping[str, Any]], limit: int = 10) -> list[str]:
+    """One line per finding (``findings.group``), most severe first; at most ``limit``, then
+    how many more the report lists."""
+    found = findings.group(checks)
+    lines = [finding.headline() for finding in found[:limit]]
+    if len(found) > limit:
+        lines.append(f"... and {len(found) - limit} more findings in report.html")
+    return lines

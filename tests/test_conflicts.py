@@ -7,7 +7,8 @@ import pytest
 
 from conformance.oracle import Action, Case, Permission, VerdictKind, decide
 from conformance.runner import deviations
-from conformance.runner.checks import Check, FindingKind, Outcome
+from conformance.runner.checks import Check, Outcome
+from conformance.runner.findings import FindingKind
 from fixtures.client import Exchange
 
 INSERT = 'INSERT INTO "out" SELECT __time, page FROM "wikipedia" PARTITIONED BY DAY'

@@ -67,6 +67,12 @@ def test_summary_counts_verdicts_and_deviations(tmp_path: Path) -> None:
         "documentation-conflict": {"known-deviation": 1},
         "druid-deviation": {"new-deviation": 1},
     }
+    assert [
+        (f["severity"], f["direction"], f["outcome"], f["count"]) for f in data["findings"]
+    ] == [
+        ("critical", "over-permissive", "new-deviation", 1),
+        ("major", "over-restrictive", "known-deviation", 1),
+    ]
     assert summary.headline(data) == (
         "4 checks: 2 agree, 1 known (1 documentation conflicts), 1 new, 0 undecided"
     )

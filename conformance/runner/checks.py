@@ -14,6 +14,14 @@ from enum import StrEnum
 from typing import Any
 
 from conformance.oracle import Case, Conflict, Verdict
+from conformance.runner.findings import (
+    SEVERITY,
+    Direction,
+    FindingKind,
+    Severity,
+    direction_of,
+    group,
+)
 from fixtures.client import Exchange
 
 
@@ -27,15 +35,6 @@ class Outcome(StrEnum):
     KNOWN_DEVIATION = "known-deviation"
     NEW_DEVIATION = "new-deviation"
     UNDECIDED = "undecided"
-
-
-class FindingKind(StrEnum):
-    """What a disagreement is: Druid answering otherwise than every documented passage (a Druid
-    deviation), or as another documented passage says, one that contradicts the rule the
-    verdict follows (a documentation conflict: the pages disagree, and Druid took a side)."""
-
-    DRUID_DEVIATION = "druid-deviation"
-    DOCUMENTATION_CONFLICT = "documentation-conflict"
 
 
 def same_answer(documented: int | None, observed: int) -> bool:
@@ -85,19 +84,34 @@ class Check:
         return FindingKind.DRUID_DEVIATION
 
     @property
+    def direction(self) -> Direction | None:
+        """Which way Druid errs (``findings.direction_of``); None unless the check disagrees."""
+        if self.finding_kind is None or self.verdict.status is None:
+            return None
+        return direction_of(self.verdict.status, self.exchange.status)
+
+    @property
+    def severity(self) -> Severity | None:
+        """How bad the disagreement is (``findings.SEVERITY``); None unless it disagrees."""
+        direction = self.direction
+        return SEVERITY[direction] if direction else None
+
+    @property
     def cell(self) -> str:
         """The coverage cell: the label and the verdict, ``submit x SELECT_JOIN x forbidden``."""
         return f"{self.label} x {self.verdict.verdict.value}"
 
     def to_json(self) -> dict[str, Any]:
-        """The history's check line: label, cell, outcome, finding (its kind, when the check
-        disagrees), deviation, druid_version, the case
+        """The history's check line: label, cell, outcome, finding (its kind), direction and
+        severity (when the check disagrees), deviation, druid_version, the case
         (``case_to_json``), the verdict (``Verdict.to_json``) and the observed status."""
         return {
             "label": self.label,
             "cell": self.cell,
             "outcome": self.outcome.value,
             "finding": self.finding_kind.value if self.finding_kind else None,
+            "direction": self.direction.value if self.direction else None,
+            "severity": self.severity.value if self.severity else None,
             "deviation": self.deviation_id,
             "druid_version": self.druid_version,
             "case": case_to_json(self.case),
@@ -111,8 +125,9 @@ class Check:
         rule = v.rule
         body = self.exchange.body
         shown = body[:400] if isinstance(body, str) else json.dumps(body)[:400]
+        ranked = f" [{self.severity.value}, {self.direction}]" if self.severity else ""
         lines = [
-            f"{self.outcome.value.upper()}: Druid {self.druid_version} answered "
+            f"{self.outcome.value.upper()}{ranked}: Druid {self.druid_version} answered "
             f"{self.exchange.status} to {self.case.operation}; the documentation says "
             f"{v.status} ({v.verdict.value}).",
             f"  rule {rule.id}: {rule.page} ({rule.version})",
@@ -161,15 +176,23 @@ class NewDeviation(AssertionError):
 
 
 def assert_conforms(checks: Sequence[Check], reproduce: str = "") -> None:
-    """Fail with every unexplained disagreement, each with the oracle's reasoning.
+    """Fail with every unexplained disagreement, one block per finding (``findings.group``:
+    the smallest example, with the count of the others), most severe first.
 
     Raises NewDeviation (an AssertionError: pytest shows a failure) when a check is a new
     deviation; ``reproduce`` (a command) is appended to its message.
     """
-    new = [c for c in checks if c.outcome is Outcome.NEW_DEVIATION]
+    new = {id(c): c for c in checks if c.outcome is Outcome.NEW_DEVIATION}
     if not new:
         return
-    text = "\n\n".join(c.explain() for c in new)
+    lines = {id(c): {**c.to_json(), "ref": id(c)} for c in new.values()}
+    blocks = []
+    for finding in group(lines.values()):
+        smallest = new[finding.example["ref"]]
+        more = len(finding.checks) - 1
+        also = f"\n  ... and {more} more check(s) of this finding" if more else ""
+        blocks.append(smallest.explain() + also)
+    text = "\n\n".join(blocks)
     if reproduce:
         text += f"\n\nreproduce:\n{reproduce}"
     raise NewDeviation(text)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.oracle.permissions import Action, Grants, Resource, ResourceAction
-from conformance.runner.checks import Check, FindingKind, same_answer
+from conformance.runner.checks import Check, same_answer
+from conformance.runner.findings import FindingKind, Severity
 from fixtures.errors import BadInputError
 
 REGISTRY_DIR = Path(__file__).parent / "deviations"
@@ -37,6 +38,7 @@ _FIELDS = frozenset(
         "reproduce",
         "submitter_workaround",
         "kind",
+        "severity",
     }
 )
 _WHEN_FIELDS = frozenset({"kinds", "actor_lacks", "actor_holds", "actor_is_submitter"})
@@ -80,7 +82,7 @@ class Deviation:
     and ``actor_is_submitter``. ``observed`` says when and on what it was seen. ``kind`` says
     what the disagreement is (``FindingKind``): a Druid deviation, or a documentation conflict
     (Druid answers as a passage that contradicts the rules says); it explains only checks of
-    that kind."""
+    that kind. ``severity`` says how bad it is (``findings.Severity``)."""
 
     id: str
     title: str
@@ -102,6 +104,8 @@ class Deviation:
     # scenarios), so that those cells stay reachable while the deviation lasts
     submitter_workaround: tuple[ResourceAction, ...] = ()
     kind: FindingKind = FindingKind.DRUID_DEVIATION
+    # how bad it is (findings.SEVERITY of its direction; a test checks the two agree)
+    severity: Severity = Severity.MAJOR
 
     def applies_to(self, druid_version: str) -> bool:
         """Whether it was observed on exactly this version, e.g. ``27.0.0``."""
@@ -179,6 +183,7 @@ def _deviation(raw: Mapping[str, Any], where: str) -> Deviation:
             settings=dict(raw.get("settings", {})),
             submitter_workaround=_resource_actions(raw.get("submitter_workaround", ()), where),
             kind=_kind(raw, where),
+            severity=_severity(raw, where),
         )
     except KeyError as error:
         raise BadInputError(f"{where}: missing field {error}") from None
@@ -190,6 +195,14 @@ def _kind(raw: Mapping[str, Any], where: str) -> FindingKind:
     except ValueError:
         kinds = ", ".join(k.value for k in FindingKind)
         raise BadInputError(f"{where} {raw.get('id')}: kind must be one of {kinds}") from None
+
+
+def _severity(raw: Mapping[str, Any], where: str) -> Severity:
+    try:
+        return Severity(raw["severity"])
+    except ValueError:
+        levels = ", ".join(s.value for s in Severity)
+        raise BadInputError(f"{where} {raw.get('id')}: severity must be one of {levels}") from None
 
 
 def _resource_actions(raw: Iterable[Mapping[str, str]], where: str) -> tuple[ResourceAction, ...]:

@@ -61,7 +61,8 @@ class Run:
     heartbeat: Heartbeat = field(default_factory=Heartbeat)
     setup_error: str | None = None  # what ended the run at start-up (before pytest.exit)
     interruption: str | None = None  # Ctrl-C, SIGTERM or another pytest.exit
-    headline: str = ""  # what the checks came to, once the summary is written
+    # what the checks came to (a headline, then one line per finding), once summarised
+    closing: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)  # the session's start (configure)
     finished: float | None = None  # the session's end (sessionfinish), see finish()
 
