@@ -30,6 +30,7 @@ from conformance.oracle import (
     profile_for_version,
     runtime_properties,
 )
+from conformance.runner.checks import Outcome
 from conformance.runner.run import Run
 from conformance.runner.scenario import Judge, ScenarioRunner, SteeringDrift
 from conformance.test_support import UserFactory
@@ -39,6 +40,7 @@ from fixtures.client import Credentials, DruidClient, Recorder
 from fixtures.cluster import (
     Cluster,
     connect_external_cluster,
+    liveness_problem,
     start_container_cluster,
 )
 from fixtures.engine import check_docker_host, check_state_dir, ensure_engine
@@ -274,6 +276,10 @@ def pytest_report_teststatus(
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
     if run is None:
+        return
+    if any(check.outcome is Outcome.NEW_DEVIATION for check in run.checks):
+        # a finding is never hidden behind an error: exit 1, and the summary lists the errors
+        session.exitstatus = int(ExitCode.NEW_DEVIATIONS)
         return
     if run.infrastructure_errors:
         session.exitstatus = int(ExitCode.INFRASTRUCTURE)
@@ -543,5 +549,8 @@ def scenario_runner(
     router: DruidClient,
     admin_client: DruidClient,
     judge: Judge,
+    cluster: Cluster,
 ) -> ScenarioRunner:
-    return ScenarioRunner(security, barrier, router, admin_client, judge)
+    return ScenarioRunner(
+        security, barrier, router, admin_client, judge, lambda: liveness_problem(cluster)
+    )

@@ -48,6 +48,8 @@ class RunEnd:
         text = f"the run ended with exit {self.status} ({self.meaning})"
         if self.errors:
             more = len(self.errors) - 1
+            if self.status == 1:  # a finding outranks an error, which is still said
+                text += ", and an error also happened"
             text += f": {self.errors[0]}" + (f" (and {more} more error(s))" if more else "")
         return text
 

@@ -69,6 +69,25 @@ def test_druid_fails(run):
     raise InfrastructureError("POST /druid/v2/sql/task answered 503: no broker")
 """
 
+BOTH = """
+from conformance.runner.checks import assert_conforms
+from fixtures.errors import InfrastructureError
+from tests.recorded_runs import Row, _check
+
+VALID = Row("submit x SELECT_DATASOURCE", "submit", 'SELECT page FROM "wikipedia"',
+            (("DATASOURCE", "wikipedia", "READ"),), 500)
+
+
+def test_a_live_druid_answers_500(run):
+    check = _check(VALID, 1, run.history)
+    run.checks.append(check)
+    assert_conforms([check])
+
+
+def test_the_connection_is_refused(run):
+    raise InfrastructureError("GET /druid/indexer/v1/task/t/status as u: connection refused")
+"""
+
 STARTUP = """
 import pytest
 
@@ -144,6 +163,26 @@ def test_an_infrastructure_error_is_in_every_file_and_analyze_says_so(tmp_path: 
     assert lines[-1].startswith(f"{name}: the run ended with exit 16 (infrastructure error): ")
     assert "answered 503: no broker" in lines[-1]
     assert lines[-1].endswith("; its checks are incomplete")
+
+
+def test_a_500_to_a_valid_request_is_a_finding_and_outranks_an_error(tmp_path: Path) -> None:
+    """A 5xx from a live Druid is judged: a finding (server error, major); a refused
+    connection stays an infrastructure ERROR; with both, the run exits 1 and says both."""
+    code, output, run_dir = session(tmp_path, BOTH)
+    assert code == 1, output
+    data = summary_of(run_dir)
+    assert data["checks"]["new-deviation"] == 1
+    (finding,) = data["findings"]
+    assert (finding["direction"], finding["severity"], finding["observed_status"]) == (
+        "server-error",
+        "major",
+        500,
+    )
+    (error,) = data["errors"]
+    assert "connection refused" in error
+    assert "ERROR (infrastructure)" in output
+    assert "NEW-DEVIATION [major, server-error]" in output
+    assert "exit 1 (a check failed), and an error also happened: " in output
 
 
 def test_a_run_that_ends_at_start_up_leaves_its_summary_and_report(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ from conformance.runner.run import Run
 from conformance.runner.scenario import Judge, ScenarioRunner, fresh_identity
 from fixtures import options
 from fixtures.client import Credentials, DruidClient
-from fixtures.cluster import Cluster
+from fixtures.cluster import Cluster, liveness_problem
 from fixtures.engine import STATE_DIR
 from fixtures.image import build_image
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
@@ -160,7 +160,9 @@ def cluster_figures(cluster: Cluster, scenarios: int) -> list[str]:
         seeds = frozenset(create_seeds(admin))
         barrier = PropagationBarrier(security, router, f"bench{run.tag}")
         judge = Judge(run, cluster.druid_version, "druid-27", seeds)
-        runner = ScenarioRunner(security, barrier, router, admin, judge)
+        runner = ScenarioRunner(
+            security, barrier, router, admin, judge, lambda: liveness_problem(cluster)
+        )
         checked, checked_s = checked_rate(runner, run, scenarios)
         raw, raw_s = raw_rate(cluster, runner, run, scenarios)
         run.history.close()

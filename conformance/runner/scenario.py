@@ -17,7 +17,7 @@ import itertools
 import json
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,7 +172,10 @@ class ScenarioRunner:
 
     ``security`` provisions users and roles (on the Coordinator), ``barrier`` waits until Druid
     holds them, ``router`` sends the scenario's requests (as each request's login), ``admin``
-    cancels what a scenario left running, ``judge`` judges and records.
+    cancels what a scenario left running, ``judge`` judges and records. ``liveness`` says why
+    the cluster is not live (None when it is): a 5xx answer from a live cluster is judged (a
+    finding: no documented answer is a 5xx), from a cluster that is not, or without a probe,
+    it is an infrastructure error.
     """
 
     def __init__(
@@ -182,12 +185,14 @@ class ScenarioRunner:
         router: DruidClient,
         admin: DruidClient,
         judge: Judge,
+        liveness: Callable[[], str | None] | None = None,
     ) -> None:
         self.security = security
         self.barrier = barrier
         self.router = router
         self.admin = admin
         self.judge = judge
+        self.liveness = liveness
 
     @contextmanager
     def provisioned(self, users: Sequence[UserSpec]) -> Iterator[None]:
@@ -240,7 +245,9 @@ class ScenarioRunner:
 
     def _exercise(self, scenario: Scenario, api: _Api) -> list[Check]:
         started = time.monotonic()
-        answer = api.submit(self._client(scenario.submit), scenario.sql, scenario.context)
+        answer = self._live(
+            api.submit(self._client(scenario.submit), scenario.sql, scenario.context)
+        )
         checks = [self._judged(api, scenario, scenario.submit, answer)]
         query_id = api.query_id(answer)
         if query_id is not None:
@@ -259,10 +266,24 @@ class ScenarioRunner:
                 if state != "SUCCESS":  # results of a failed query are no question of rights
                     event(f"results not judged: the query ended {state}")
                     continue
-            exchange = api.perform(request.operation, self._client(request), query_id)
+            exchange = self._live(api.perform(request.operation, self._client(request), query_id))
             yield self._judged(api, scenario, request, exchange)
             if request.operation == "cancel" and exchange.status // 100 == 2:
                 return  # one successful cancel ends the query; stop there
+
+    def _live(self, exchange: Exchange) -> Exchange:
+        """The exchange, to be judged; InfrastructureError for a 5xx from a cluster that is
+        not live (or when there is no liveness probe)."""
+        if exchange.status < 500:
+            return exchange
+        problem = self.liveness() if self.liveness is not None else "no liveness probe"
+        if problem:
+            raise InfrastructureError(
+                f"{exchange.method} {exchange.path} answered {exchange.status} and the cluster "
+                f"is not live: {problem} (history #{exchange.seq})",
+                exchange_seq=exchange.seq,
+            )
+        return exchange
 
     def _client(self, request: Request) -> DruidClient:
         login = request.login if isinstance(request.login, Credentials) else None
@@ -295,8 +316,8 @@ class _Api:
 
     def submit(self, client: DruidClient, sql: str, context: Mapping[str, Any]) -> Exchange:
         if self.name == TASK_API:
-            return client.submit_task(sql, dict(context))
-        return client.submit_statement(sql, dict(context))
+            return client.submit_task(sql, dict(context), allow_server_error=True)
+        return client.submit_statement(sql, dict(context), allow_server_error=True)
 
     def query_id(self, answer: Exchange) -> str | None:
         if answer.status // 100 != 2 or not isinstance(answer.body, dict):
@@ -304,25 +325,32 @@ class _Api:
         value = answer.body.get("taskId" if self.name == TASK_API else "queryId")
         return str(value) if value else None
 
-    def status(self, client: DruidClient, query_id: str) -> Exchange:
+    def status(
+        self, client: DruidClient, query_id: str, allow_server_error: bool = False
+    ) -> Exchange:
         if self.name == TASK_API:
-            return client.task_status(query_id)
-        return client.statement_status(query_id)
+            return client.task_status(query_id, allow_server_error=allow_server_error)
+        return client.statement_status(query_id, allow_server_error=allow_server_error)
 
-    def cancel(self, client: DruidClient, query_id: str) -> Exchange:
+    def cancel(
+        self, client: DruidClient, query_id: str, allow_server_error: bool = False
+    ) -> Exchange:
         if self.name == TASK_API:
-            return client.cancel_task(query_id)
-        return client.cancel_statement(query_id)
+            return client.cancel_task(query_id, allow_server_error=allow_server_error)
+        return client.cancel_statement(query_id, allow_server_error=allow_server_error)
 
-    def results(self, client: DruidClient, query_id: str) -> Exchange:
+    def results(
+        self, client: DruidClient, query_id: str, allow_server_error: bool = False
+    ) -> Exchange:
         if self.name == TASK_API:
-            return client.task_reports(query_id)
-        return client.statement_results(query_id)
+            return client.task_reports(query_id, allow_server_error=allow_server_error)
+        return client.statement_results(query_id, allow_server_error=allow_server_error)
 
     def perform(self, operation: str, client: DruidClient, query_id: str) -> Exchange:
-        """status, cancel or results (reports on the task API) of a submitted query."""
+        """status, cancel or results (reports on the task API) of a submitted query, a 5xx
+        answer returned (to be judged), not raised."""
         action = {"status": self.status, "cancel": self.cancel, "results": self.results}
-        return action[operation](client, query_id)
+        return action[operation](client, query_id, allow_server_error=True)
 
     def wait_until_done(self, owner: DruidClient, query_id: str, timeout: float) -> str:
         """Wait until the query ends; its final state. On the statements API only the owner
