@@ -1,4 +1,5 @@
-"""replay's choice of checks, its FIXED / FAILED / ERROR words and exit codes (no Druid)."""
+"""replay's choice of checks, its FIXED / KNOWN / FAILED / UNDECIDED / ERROR words and exit
+codes (no Druid)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.cli import replay
+from conformance.runner import deviations
 from conformance.runner.checks import Check
 from reports import records
 from tests.recorded_runs import RUN_ID, make_run
@@ -17,7 +19,8 @@ def _now(run: records.RecordedRun, case_id: str, observed: int) -> Check:
     recorded = run.find(case_id)
     judged = records.rejudge(run, recorded)
     exchange = replace(judged.exchange, status=observed)
-    return Check(judged.label, judged.case, judged.verdict, exchange, judged.druid_version)
+    check = Check(judged.label, judged.case, judged.verdict, exchange, judged.druid_version)
+    return replace(check, deviation_id=deviations.explain(check))
 
 
 def test_replays_every_disagreement_by_default(tmp_path: Path) -> None:
@@ -39,21 +42,36 @@ def test_a_deviation_that_persists_fails(tmp_path: Path) -> None:
     assert result.word == "FAILED" and "new deviation" in result.detail
 
 
-def test_a_new_deviation_the_registry_now_explains_is_fixed(tmp_path: Path) -> None:
+def test_a_new_deviation_the_registry_now_explains_is_known_not_fixed(tmp_path: Path) -> None:
+    """Only the registry changed: Druid still answers otherwise than documented."""
     run = records.load(make_run(tmp_path))
     recorded = {**run.find(f"{RUN_ID}-3"), "outcome": "new-deviation", "deviation": None}
     now = records.rejudge(run, recorded)  # the registry explains it today
     result = replay.classify(recorded, now)
-    assert result.word == "FIXED" and "DRUID-CANCEL-NEEDS-WRITE" in result.detail
+    assert result.word == "KNOWN", result
+    assert "known deviation DRUID-CANCEL-NEEDS-WRITE (recorded as a new deviation)" in str(result)
+    assert "[major, over-restrictive]" in result.detail
+
+
+def test_a_known_deviation_that_persists_is_known(tmp_path: Path) -> None:
+    run = records.load(make_run(tmp_path))
+    result = replay.classify(run.find(f"{RUN_ID}-3"), _now(run, f"{RUN_ID}-3", 403))
+    assert result.word == "KNOWN" and "recorded as" not in result.detail
+    fixed = replay.classify(run.find(f"{RUN_ID}-3"), _now(run, f"{RUN_ID}-3", 200))
+    assert fixed.word == "FIXED"
 
 
 def test_exit_codes() -> None:
     fixed = replay.Result("FIXED", "a", "c", "")
     failed = replay.Result("FAILED", "b", "c", "")
     error = replay.Result("ERROR", "c", "c", "")
+    known = replay.Result("KNOWN", "d", "c", "")
+    undecided = replay.Result("UNDECIDED", "e", "c", "")
     assert replay.exit_code([fixed]) == 0
+    assert replay.exit_code([fixed, known, undecided]) == 0
     assert replay.exit_code([fixed, failed]) == 1
-    assert replay.exit_code([failed, error]) == 16
+    assert replay.exit_code([failed, error]) == 1, "a finding is never hidden by an error"
+    assert replay.exit_code([known, error]) == 16
 
 
 def test_a_cluster_started_for_a_replay_gets_the_recorded_settings() -> None:

@@ -5,10 +5,15 @@ fresh users holding the recorded permissions, submits the recorded statement (as
 granted what submitting requires, when the actor did not submit), performs the operation as the
 actor, and judges the answer with the current oracle and deviation registry. It prints
 
-- FIXED: no longer a failure (Druid now answers as documented, or a recorded new deviation is
-  now explained by the registry),
-- FAILED: Druid still disagrees as recorded (or worse),
+- FIXED: Druid now answers as documented (only that: a registry change fixes nothing),
+- KNOWN: Druid still disagrees, and a known deviation explains it (also when the run recorded
+  a new deviation that a registry entry added since explains),
+- FAILED: Druid disagrees and nothing explains it,
+- UNDECIDED: the current oracle does not decide the question (documented SQL it does not model),
 - ERROR: the question could not be asked (infrastructure); never a verdict.
+
+It exits 1 when any is FAILED (also if another is an ERROR: a finding is never hidden), else 16
+when any is an ERROR, else 0.
 
 The exchanges go to ``RUN_DIR/replay-<time>.jsonl``, passwords redacted.
 """
@@ -41,11 +46,12 @@ from reports import records
 from reports.history import History
 
 FINISH_TIMEOUT = 180.0
+WORDS = ("FIXED", "KNOWN", "FAILED", "UNDECIDED", "ERROR")
 
 
 @dataclass(frozen=True)
 class Result:
-    word: str  # FIXED, FAILED or ERROR
+    word: str  # one of WORDS
     case_id: str
     cell: str
     detail: str
@@ -62,14 +68,21 @@ def disagreements(run: records.RecordedRun, case_ids: Sequence[str]) -> list[dic
 
 
 def classify(recorded: Mapping[str, Any], now: Check) -> Result:
+    """The word for a replayed check: by what Druid answers now, never by the registry alone."""
     case_id, cell = str(recorded["case"]["id"]), str(recorded["cell"])
     answer = f"documented {now.verdict.status}, Druid answered {now.exchange.status}"
+    if now.outcome is Outcome.UNDECIDED:
+        return Result(
+            "UNDECIDED", case_id, cell, f"the oracle does not decide: {now.verdict.reason}"
+        )
     if now.outcome is Outcome.AGREES:
         return Result("FIXED", case_id, cell, f"{answer}: agrees with the documentation")
-    if now.outcome is Outcome.KNOWN_DEVIATION and recorded["outcome"] == "new-deviation":
-        return Result("FIXED", case_id, cell, f"{answer}: now known deviation {now.deviation_id}")
-    what = f"known deviation {now.deviation_id}" if now.deviation_id else "a new deviation"
-    return Result("FAILED", case_id, cell, f"{answer}: still {what}")
+    ranked = f" [{now.severity.value}, {now.direction}]" if now.severity else ""
+    if now.outcome is Outcome.KNOWN_DEVIATION:
+        was = " (recorded as a new deviation)" if recorded["outcome"] == "new-deviation" else ""
+        detail = f"{answer}: known deviation {now.deviation_id}{was}{ranked}"
+        return Result("KNOWN", case_id, cell, detail)
+    return Result("FAILED", case_id, cell, f"{answer}: a new deviation{ranked}")
 
 
 def recorded_properties(checks: Sequence[Mapping[str, Any]]) -> dict[str, str]:
@@ -186,10 +199,11 @@ def replay_one(replayer: Replayer, run: records.RecordedRun, check: dict[str, An
 
 
 def exit_code(results: Sequence[Result]) -> int:
+    """1 when any is FAILED (a finding outranks an error), else 16 for an ERROR, else 0."""
     words = {r.word for r in results}
-    if "ERROR" in words:
-        return int(ExitCode.INFRASTRUCTURE)
-    return int(ExitCode.NEW_DEVIATIONS) if "FAILED" in words else 0
+    if "FAILED" in words:
+        return int(ExitCode.NEW_DEVIATIONS)
+    return int(ExitCode.INFRASTRUCTURE) if "ERROR" in words else 0
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -216,15 +230,14 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _tally(results: Sequence[Result]) -> str:
-    return ", ".join(
-        f"{sum(r.word == w for r in results)} {w}" for w in ("FIXED", "FAILED", "ERROR")
-    )
+    return ", ".join(f"{sum(r.word == w for r in results)} {w}" for w in WORDS)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "replay",
-        help="ask Druid a run's recorded disagreements again: FIXED, FAILED or ERROR each",
+        help="ask Druid a run's recorded disagreements again: FIXED, KNOWN, FAILED, UNDECIDED "
+        "or ERROR each",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
