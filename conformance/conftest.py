@@ -346,6 +346,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if run.checks:
         feasible = report_plugin.feasible_cell_names(config)
         terminalreporter.write_line(coverage.write(run.dir / "coverage.txt", run.checks, feasible))
+        statements = report_plugin.feasible_statement_cell_names(config, run)
+        if statements:
+            path = run.dir / "statements-coverage.txt"
+            line = coverage.write(path, run.checks, statements, api="statements-API")
+            terminalreporter.write_line(line.split("; missing")[0] + " (not all in every run)")
+    for question, count in sorted(run.unjudged.items()):
+        terminalreporter.write_line(f"not judged {count} time(s): {question}")
     for line in throughput_lines(run.throughput()):
         terminalreporter.write_line(line)
     if "certification_refused" in run.facts:

@@ -19,11 +19,12 @@ from typing import Any
 import pytest
 
 from conformance import cluster_settings, scrubbing
+from conformance.oracle import get_profile
 from conformance.runner.run import Run
 from fixtures.secrets import SECRETS
 from reports import html, records, summary
 from reports.reproduce import reproduction
-from strategies.steering import feasible_cells
+from strategies.steering import feasible_cells, feasible_statement_cells
 
 JUNIT = "junit.xml"
 REPORT = "report.html"
@@ -149,6 +150,16 @@ def feasible_cell_names(config: pytest.Config) -> list[str]:
     return [str(cell) for cell in feasible_cells(settings=cluster_settings.of(config))]
 
 
+def feasible_statement_cell_names(config: pytest.Config, run: Run) -> list[str]:
+    """The statements API's cells this run can hit: its profile's operations (none before
+    Druid 27) and its settings decide which exist."""
+    profile = run.facts.get("oracle_profile")
+    if not profile:
+        return []
+    operations = get_profile(str(profile)).operations
+    return list(feasible_statement_cells(operations, cluster_settings.of(config)))
+
+
 def write_reports(
     run: Run, stats: dict[str, list[Any]], exit_status: int, config: pytest.Config
 ) -> list[Path]:
@@ -173,6 +184,8 @@ def write_reports(
         feasible=feasible,
         errors=masked(run.ending_errors()),
         throughput=run.throughput(),
+        feasible_statements=feasible_statement_cell_names(config, run),
+        not_judged=run.unjudged,
     )
     run.closing = [summary.headline(document), *summary.finding_lines(recorded.checks)]
     paths = [summary.write(run.dir / records.SUMMARY, document)]

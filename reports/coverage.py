@@ -1,7 +1,9 @@
 """The coverage table: which (operation x query kind) met which verdict, and how often.
 
-Written to ``reports/<run-id>/coverage.txt`` and summed up in one line at the end of a run, with
-the feasible cells that were never hit named, so a run that missed a cell says which.
+Written to ``reports/<run-id>/coverage.txt`` (and ``statements-coverage.txt`` for the statements
+API) and summed up in one line at the end of a run, with the feasible cells that were never hit
+named, and those hit only by checks that did not agree, so a run that missed a cell, or reached
+it only through disagreements, says which.
 """
 
 from __future__ import annotations
@@ -42,23 +44,45 @@ def missing_cells(counts: Counter[tuple[str, str]], feasible: Sequence[str]) -> 
     return [cell for cell in feasible if cell not in hit]
 
 
-def summary(counts: Counter[tuple[str, str]], feasible: Sequence[str]) -> dict[str, Any]:
-    """For summary.json: the feasible cells, how many were hit, which were not."""
-    missing = missing_cells(counts, feasible)
-    return {"feasible": list(feasible), "hit": len(feasible) - len(missing), "missing": missing}
+def summary(checks: Sequence[Mapping[str, Any]], feasible: Sequence[str]) -> dict[str, Any]:
+    """For summary.json, from check lines: the feasible cells; how many were asked (``hit``:
+    a check hit them) and which were not (``missing``); how many were ``agreed`` (a check hit
+    them and Druid answered as documented) and which were asked only by checks that did not
+    agree (``asked_not_agreed``: known or new deviations, or undecided)."""
+    missing = missing_cells(tally_records(checks), feasible)
+    agreed = {str(c["cell"]) for c in checks if c["outcome"] == "agrees"}
+    asked_only = [cell for cell in feasible if cell not in missing and cell not in agreed]
+    return {
+        "feasible": list(feasible),
+        "hit": len(feasible) - len(missing),
+        "agreed": len(feasible) - len(missing) - len(asked_only),
+        "missing": missing,
+        "asked_not_agreed": asked_only,
+    }
 
 
-def write(path: Path, checks: Sequence[Check], feasible: Sequence[str]) -> str:
-    """Write the table; return the one-line summary."""
+def write(
+    path: Path, checks: Sequence[Check], feasible: Sequence[str], api: str = "task-API"
+) -> str:
+    """Write the table; return the one-line summary: cells asked, and of those agreed."""
     counts = tally(checks)
-    missing = missing_cells(counts, feasible)
+    found = summary([c.to_json() for c in checks], feasible)
+    missing, asked_only = found["missing"], found["asked_not_agreed"]
     path.parent.mkdir(parents=True, exist_ok=True)
     text = table(counts)
     if missing:
         text += "\nfeasible cells never hit:\n" + "".join(f"  {cell}\n" for cell in missing)
+    if asked_only:
+        text += "\ncells hit only by checks that did not agree:\n"
+        text += "".join(f"  {cell}\n" for cell in asked_only)
     path.write_text(text, encoding="utf-8")
-    hit = len(feasible) - len(missing)
-    line = f"coverage: {hit} of {len(feasible)} task-API cells hit ({path})"
+    line = (
+        f"coverage: {found['hit']} of {len(feasible)} {api} cells asked, {found['agreed']} "
+        f"agreed ({path})"
+    )
     if missing:
         line += f"; missing: {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}"
+    if asked_only:
+        more = " ..." if len(asked_only) > 5 else ""
+        line += f"; asked, never agreed: {', '.join(asked_only[:5])}{more}"
     return line

@@ -98,8 +98,12 @@ def build(
     feasible: Sequence[str] = (),
     errors: Sequence[str] = (),
     throughput: Mapping[str, Any] | None = None,
+    feasible_statements: Sequence[str] = (),
+    not_judged: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """``feasible``: the task-API cells the run could hit (its settings decide), for coverage.
+    """``feasible``: the task-API cells the run could hit (its settings decide), for coverage;
+    ``feasible_statements`` the statements API's; ``not_judged``: questions the run could not
+    judge (``Run.unjudged``).
     ``errors``: what ended the run early (the start-up error, the interruption); ``errors`` in
     the document lists them followed by every infrastructure error."""
     outcomes = Counter(str(c["outcome"]) for c in checks)
@@ -121,7 +125,9 @@ def build(
         "tests": {name: int(tests.get(name, 0)) for name in TEST_OUTCOMES},
         "checks": {"total": len(checks), **{k: outcomes.get(k, 0) for k in OUTCOMES}},
         "verdicts": verdict_counts(checks),
-        "coverage": coverage.summary(coverage.tally_records(checks), feasible),
+        "coverage": coverage.summary(checks, feasible),
+        "statements_coverage": coverage.summary(checks, feasible_statements),
+        "not_judged": dict(not_judged or {}),
         "findings": [finding.to_json() for finding in findings.group(checks)],
         "deviations": {**deviation_summary(checks), "fixed": list(fixed_deviations)},
         "infrastructure_errors": list(infrastructure_errors),

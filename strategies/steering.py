@@ -64,6 +64,7 @@ __all__ = [
     "Scenario",
     "SteeringError",
     "feasible_cells",
+    "feasible_statement_cells",
     "grants_for_verdict",
     "required_permissions",
     "scenarios",
@@ -105,6 +106,28 @@ def feasible_cells(
             and not context_secured
         )
     )
+
+
+def feasible_statement_cells(
+    operations: Collection[str], settings: Mapping[str, Any] | None = None
+) -> tuple[str, ...]:
+    """The statements API's cells (``statements.status x INSERT x forbidden``) a run can hit
+    on a profile with these ``operations``: ``statements.submit`` as the task API's submit;
+    ``status``, ``results`` and ``cancel`` allowed (the submitter), forbidden (another user:
+    the statements API answers only its submitter) or unauthenticated, for every kind."""
+    cells: list[str] = []
+    for cell in feasible_cells(operations=(Operation.SUBMIT,), settings=settings):
+        if "statements.submit" in operations:
+            cells.append(f"statements.{cell}")
+    for name in ("status", "results", "cancel"):
+        if f"statements.{name}" not in operations:
+            continue
+        cells += [
+            f"statements.{name} x {kind.value} x {verdict.value}"
+            for kind in DRUID_27_KINDS
+            for verdict in STEERED_VERDICTS
+        ]
+    return tuple(cells)
 
 
 def _case(

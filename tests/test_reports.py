@@ -155,3 +155,16 @@ def test_plan_grants_the_submitter_what_submitting_requires(tmp_path: Path) -> N
 def test_curl_of_an_unreadable_case_says_so() -> None:
     text = curl_commands({"case": {"id": "x"}, "cell": "c", "verdict": {}, "observed_status": 1})
     assert text.startswith("# no curl equivalent")
+
+
+def test_coverage_counts_cells_asked_and_agreed_apart(tmp_path: Path) -> None:
+    """A cell hit only by disagreeing checks is asked, not agreed, and named."""
+    data = json.loads((make_run(tmp_path) / "summary.json").read_text())
+    found = data["coverage"]
+    assert (found["hit"], found["agreed"]) == (4, 2)
+    assert found["asked_not_agreed"] == [
+        "cancel (other) x insert x allowed",
+        "status (other) x SELECT_JOIN x forbidden",
+    ]
+    assert data["statements_coverage"]["feasible"] == []
+    assert data["not_judged"] == {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ class Run:
     infrastructure_errors: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     fixed_deviations: list[str] = field(default_factory=list)
+    unjudged: Counter[str] = field(default_factory=Counter)  # see not_judged
     operations: int = 0
     operation_seconds: float = 0.0
     test_call_seconds: float = 0.0  # the tests' call phases (no fixture set-up or teardown)
@@ -89,6 +91,12 @@ class Run:
         self.checks.append(check)
         self.history.record_check({**check.to_json(), "exchange_seq": check.exchange.seq})
         self.heartbeat.checked(check.outcome.value)
+
+    def not_judged(self, label: str, reason: str) -> None:
+        """A question the run meant to ask but could not judge (e.g. the results of a query
+        that did not succeed): counted by ``label: reason`` and written to the history."""
+        self.unjudged[f"{label}: {reason}"] += 1
+        self.history.record_event("not-judged", {"label": label, "reason": reason})
 
     def time_operations(self, count: int, seconds: float) -> None:
         """Checked operations and the wall time they took, for the throughput figure."""

@@ -265,6 +265,8 @@ class ScenarioRunner:
                 state = api.wait_until_done(owner, query_id, RESULTS_TIMEOUT)
                 if state != "SUCCESS":  # results of a failed query are no question of rights
                     event(f"results not judged: the query ended {state}")
+                    label = f"{api.op(request.operation)} x {scenario.kind}"
+                    self.judge.run.not_judged(label, f"the query ended {state}")
                     continue
             exchange = self._live(api.perform(request.operation, self._client(request), query_id))
             yield self._judged(api, scenario, request, exchange)
