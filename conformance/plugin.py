@@ -20,6 +20,7 @@ import pytest
 
 from conformance import cluster_settings, scrubbing
 from conformance.oracle import get_profile
+from conformance.runner.findings import group
 from conformance.runner.run import Run
 from fixtures.secrets import SECRETS
 from reports import html, records, summary
@@ -74,7 +75,20 @@ class RunReports:
             hint = self.reproduction_hint(item.nodeid)
             if hint:
                 report.sections.append(("druid-conformance: reproduce", hint))
+        if report.when == "call":  # junitxml writes the teardown report's, copied from the item
+            item.user_properties += self.finding_properties(item.nodeid)
         return report
+
+    def finding_properties(self, nodeid: str) -> list[tuple[str, str]]:
+        """junit.xml ``<property>``s of the test's findings (``findings.group``): the highest
+        severity first as ``severity``, then one ``finding`` per group, most severe first."""
+        recorded = self.run.checks[self._first_check.get(nodeid, 0) :]
+        found = group(c.to_json() for c in recorded)
+        if not found:
+            return []
+        return [("severity", found[0].severity.value)] + [
+            ("finding", finding.headline()) for finding in found
+        ]
 
     def reproduction_hint(self, nodeid: str) -> str:
         """Replay and curl for the last new deviation this test recorded (Hypothesis replays

@@ -168,8 +168,12 @@ def test_an_infrastructure_error_is_in_every_file_and_analyze_says_so(tmp_path: 
 def test_a_500_to_a_valid_request_is_a_finding_and_outranks_an_error(tmp_path: Path) -> None:
     """A 5xx from a live Druid is judged: a finding (server error, major); a refused
     connection stays an infrastructure ERROR; with both, the run exits 1 and says both."""
-    code, output, run_dir = session(tmp_path, BOTH)
+    junit = tmp_path / "junit.xml"
+    code, output, run_dir = session(tmp_path, BOTH, f"--junitxml={junit}")
     assert code == 1, output
+    xml = junit.read_text()
+    assert '<property name="severity" value="major"' in xml
+    assert '<property name="finding" value="MAJOR server-error, new: rule ' in xml
     data = summary_of(run_dir)
     assert data["checks"]["new-deviation"] == 1
     (finding,) = data["findings"]
@@ -191,6 +195,7 @@ def test_a_run_that_ends_at_start_up_leaves_its_summary_and_report(tmp_path: Pat
     assert {p.name for p in run_dir.iterdir()} == {
         "junit.xml",
         "summary.json",
+        "metrics.txt",
         "report.html",
         "timings.json",
     }
