@@ -359,6 +359,16 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(
             f"certification refused: {run.facts['certification_refused']}", red=True
         )
+    if run.not_applicable_deviations:
+        names = ", ".join(run.not_applicable_deviations)
+        terminalreporter.write_line(
+            f"not applicable to Druid {run.facts.get('druid_version')}: {names}"
+        )
+    for entry in run.reconfirmed_deviations:
+        terminalreporter.write_line(
+            f"known deviation {entry} seen past its last_confirmed release: raise it in "
+            "conformance/runner/deviations/"
+        )
     for fixed in run.fixed_deviations:
         terminalreporter.write_line(f"FIXED: known deviation {fixed} no longer occurs", green=True)
     for problem in run.infrastructure_errors:

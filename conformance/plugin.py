@@ -200,6 +200,8 @@ def write_reports(
         throughput=run.throughput(),
         feasible_statements=feasible_statement_cell_names(config, run),
         not_judged=run.unjudged,
+        not_applicable=run.not_applicable_deviations,
+        reconfirmed=run.reconfirmed_deviations,
     )
     run.closing = [summary.headline(document), *summary.finding_lines(recorded.checks)]
     paths = [summary.write(run.dir / records.SUMMARY, document)]

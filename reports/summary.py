@@ -100,10 +100,13 @@ def build(
     throughput: Mapping[str, Any] | None = None,
     feasible_statements: Sequence[str] = (),
     not_judged: Mapping[str, int] | None = None,
+    not_applicable: Sequence[str] = (),
+    reconfirmed: Sequence[str] = (),
 ) -> dict[str, Any]:
     """``feasible``: the task-API cells the run could hit (its settings decide), for coverage;
     ``feasible_statements`` the statements API's; ``not_judged``: questions the run could not
-    judge (``Run.unjudged``).
+    judge (``Run.unjudged``); ``not_applicable``: registry entries whose releases exclude the
+    run's; ``reconfirmed``: entries seen past their ``last_confirmed``.
     ``errors``: what ended the run early (the start-up error, the interruption); ``errors`` in
     the document lists them followed by every infrastructure error."""
     outcomes = Counter(str(c["outcome"]) for c in checks)
@@ -129,7 +132,12 @@ def build(
         "statements_coverage": coverage.summary(checks, feasible_statements),
         "not_judged": dict(not_judged or {}),
         "findings": [finding.to_json() for finding in findings.group(checks)],
-        "deviations": {**deviation_summary(checks), "fixed": list(fixed_deviations)},
+        "deviations": {
+            **deviation_summary(checks),
+            "fixed": list(fixed_deviations),
+            "not_applicable": list(not_applicable),
+            "reconfirmed": list(reconfirmed),
+        },
         "infrastructure_errors": list(infrastructure_errors),
         "certification_refused": facts.get("certification_refused"),
         "timings": dict(timings),

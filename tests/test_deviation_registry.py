@@ -89,7 +89,7 @@ def test_submitter_workarounds_follow_version_and_settings() -> None:
         ("QUERY_CONTEXT", "queryId", "WRITE")
     ]
     assert deviations.submitter_workarounds("27.0.0", {}) == ()
-    assert deviations.submitter_workarounds("99.0.0", secured) == ()
+    assert deviations.submitter_workarounds("26.0.0", secured) == ()  # before its range
 
 
 def test_a_bad_submitter_workaround_is_rejected(tmp_path: Path) -> None:
@@ -103,3 +103,72 @@ def test_a_bad_submitter_workaround_is_rejected(tmp_path: Path) -> None:
     assert bad.read_text() != source
     with pytest.raises(BadInputError, match="submitter_workaround"):
         deviations.load([bad])
+
+
+def _entry_with(tmp_path: Path, range_line: str) -> deviations.Deviation:
+    source = (deviations.REGISTRY_DIR / "druid.toml").read_text()
+    first = source.split("[[deviation]]")[1]
+    lines = [line for line in first.splitlines() if not line.startswith("range =")]
+    text = "[[deviation]]\n" + "\n".join(lines).replace(
+        'druid_versions = ["27.0.0"]', f'druid_versions = ["27.0.0"]\n{range_line}', 1
+    )
+    path = tmp_path / "one.toml"
+    path.write_text(text)
+    (entry,) = deviations.load([path])
+    return entry
+
+
+def test_an_entry_without_a_range_covers_the_releases_it_was_observed_on(tmp_path: Path) -> None:
+    entry = _entry_with(tmp_path, "")
+    assert entry.range is None
+    assert entry.applies_to("27.0.0")
+    assert not entry.applies_to("28.0.0") and not entry.applies_to("26.0.0")
+
+
+@pytest.mark.parametrize(
+    ("version", "covered"),
+    [
+        ("26.0.0", False),
+        ("27.0.0", True),
+        ("27.0.1", True),
+        ("29.0.0-SNAPSHOT", True),
+        ("30.0.0", False),  # fixed there
+        ("31.0.0", False),
+        ("2022.06", False),  # a vendor's number before 27: not in the range
+        ("unknown", False),
+    ],
+)
+def test_an_entry_covers_its_range_up_to_the_release_that_fixed_it(
+    tmp_path: Path, version: str, covered: bool
+) -> None:
+    line = 'range = { first_observed = "27.0.0", last_confirmed = "28.0.0", fixed_in = "30.0.0" }'
+    entry = _entry_with(tmp_path, line)
+    assert entry.applies_to(version) is covered
+    assert entry.coverage() == "27.0.0 up to 30.0.0 (last confirmed 28.0.0)"
+    assert entry.range is not None and entry.range.confirmed("28.0.0")
+    assert not entry.range.confirmed("29.0.0")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('range = { first_observed = "27.0.0" }', "missing 'last_confirmed'"),
+        ('range = { first_observed = "28.0.0", last_confirmed = "27.0.0" }', "first_observed <="),
+        (
+            'range = { first_observed = "27.0.0", last_confirmed = "28.0.0", fixed_in = "28.0.0" }',
+            "< fixed_in",
+        ),
+        ('range = { first_observed = "27.0.0", last_confirmed = "27.0.0", until = "x" }', "until"),
+        ('range = { first_observed = "latest", last_confirmed = "27.0.0" }', "not a release"),
+    ],
+)
+def test_a_bad_range_is_one_clear_error(tmp_path: Path, line: str, message: str) -> None:
+    with pytest.raises(BadInputError, match=message):
+        _entry_with(tmp_path, line)
+
+
+def test_the_registry_believes_its_entries_cover_later_releases_until_fixed() -> None:
+    for entry in ENTRIES:
+        assert entry.range is not None, entry.id
+        assert entry.range.last_confirmed in entry.druid_versions, entry.id
+        assert not entry.applies_to("26.0.0"), "nothing was observed before 27.0.0"

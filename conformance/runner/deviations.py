@@ -8,6 +8,7 @@ entry that applies to its version, so an entry that no longer occurs is reported
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,8 +40,10 @@ _FIELDS = frozenset(
         "submitter_workaround",
         "kind",
         "severity",
+        "range",
     }
 )
+_RANGE_FIELDS = frozenset({"first_observed", "last_confirmed", "fixed_in"})
 _WHEN_FIELDS = frozenset({"kinds", "actor_lacks", "actor_holds", "actor_is_submitter"})
 
 
@@ -73,9 +76,45 @@ class Example:
             raise BadInputError(f"{where}: bad example ({error})") from None
 
 
+def release_key(version: str) -> tuple[int, ...]:
+    """A release's numbers for ordering: ``27.0.0`` -> (27, 0, 0); a suffix is ignored
+    (``28.0.0-SNAPSHOT`` is 28.0.0). BadInputError when the version starts with no number."""
+    numbers = re.match(r"\d+(?:\.\d+)*", version.strip())
+    if numbers is None:
+        raise BadInputError(f"not a release version: {version!r}")
+    return tuple(int(part) for part in numbers.group(0).split("."))
+
+
+@dataclass(frozen=True)
+class VersionRange:
+    """The releases an entry is believed to cover: from ``first_observed`` up to, not
+    including, ``fixed_in`` when known (else every later release); ``last_confirmed`` is the
+    latest release a run saw it on. Without a range an entry covers only the releases it
+    lists as observed."""
+
+    first_observed: str
+    last_confirmed: str
+    fixed_in: str | None = None
+
+    def covers(self, version: str) -> bool:
+        """Whether ``version`` is in the range (False for a version that is not a number)."""
+        try:
+            key = release_key(version)
+        except BadInputError:
+            return False
+        if key < release_key(self.first_observed):
+            return False
+        return self.fixed_in is None or key < release_key(self.fixed_in)
+
+    def confirmed(self, version: str) -> bool:
+        """Whether a run already saw it on ``version`` or a later release."""
+        return release_key(version) <= release_key(self.last_confirmed)
+
+
 @dataclass(frozen=True)
 class Deviation:
-    """One registry entry (``[[deviation]]``): on ``druid_versions``, ``operation`` answers
+    """One registry entry (``[[deviation]]``): on ``druid_versions`` (and the releases of its
+    ``range``, when it has one), ``operation`` answers
     ``observed_status`` where the oracle ``rules`` (ids) and their ``passage`` say
     ``documented_status``. ``when`` narrows which checks it explains: statement ``kinds``,
     ``actor_lacks``/``actor_holds`` (``"ACTION TYPE name"``, ``{task_datasource}`` filled in)
@@ -106,10 +145,22 @@ class Deviation:
     kind: FindingKind = FindingKind.DRUID_DEVIATION
     # how bad it is (findings.SEVERITY of its direction; a test checks the two agree)
     severity: Severity = Severity.MAJOR
+    # the releases it is believed to cover; None: exactly those of druid_versions
+    range: VersionRange | None = None
 
     def applies_to(self, druid_version: str) -> bool:
-        """Whether it was observed on exactly this version, e.g. ``27.0.0``."""
-        return druid_version in self.druid_versions
+        """Whether it was observed on this version (``druid_versions``), or the version is in
+        its ``range``."""
+        if druid_version in self.druid_versions:
+            return True
+        return self.range is not None and self.range.covers(druid_version)
+
+    def coverage(self) -> str:
+        """The releases it covers, in words: ``27.0.0`` or ``27.0.0 up to 30.0.0``."""
+        if self.range is None:
+            return ", ".join(self.druid_versions)
+        end = f"up to {self.range.fixed_in}" if self.range.fixed_in else "and later"
+        return f"{self.range.first_observed} {end} (last confirmed {self.range.last_confirmed})"
 
     def applies_under(self, settings: Mapping[str, Any]) -> bool:
         """Does a cluster with these settings have what the entry needs?"""
@@ -184,6 +235,7 @@ def _deviation(raw: Mapping[str, Any], where: str) -> Deviation:
             submitter_workaround=_resource_actions(raw.get("submitter_workaround", ()), where),
             kind=_kind(raw, where),
             severity=_severity(raw, where),
+            range=_range(raw, where),
         )
     except KeyError as error:
         raise BadInputError(f"{where}: missing field {error}") from None
@@ -195,6 +247,25 @@ def _kind(raw: Mapping[str, Any], where: str) -> FindingKind:
     except ValueError:
         kinds = ", ".join(k.value for k in FindingKind)
         raise BadInputError(f"{where} {raw.get('id')}: kind must be one of {kinds}") from None
+
+
+def _range(raw: Mapping[str, Any], where: str) -> VersionRange | None:
+    if "range" not in raw:
+        return None
+    found = dict(raw["range"])
+    where = f"{where} {raw.get('id')} range"
+    if set(found) - _RANGE_FIELDS:
+        raise BadInputError(f"{where}: unknown field(s) {sorted(set(found) - _RANGE_FIELDS)}")
+    try:
+        span = VersionRange(
+            str(found["first_observed"]), str(found["last_confirmed"]), found.get("fixed_in")
+        )
+    except KeyError as error:
+        raise BadInputError(f"{where}: missing {error}") from None
+    first, last = release_key(span.first_observed), release_key(span.last_confirmed)
+    if last < first or (span.fixed_in and release_key(span.fixed_in) <= last):
+        raise BadInputError(f"{where}: needs first_observed <= last_confirmed < fixed_in")
+    return span
 
 
 def _severity(raw: Mapping[str, Any], where: str) -> Severity:

@@ -56,6 +56,8 @@ class Run:
     infrastructure_errors: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     fixed_deviations: list[str] = field(default_factory=list)
+    not_applicable_deviations: list[str] = field(default_factory=list)  # not this release's
+    reconfirmed_deviations: list[str] = field(default_factory=list)  # past last_confirmed
     unjudged: Counter[str] = field(default_factory=Counter)  # see not_judged
     operations: int = 0
     operation_seconds: float = 0.0
