@@ -23,7 +23,7 @@ from conformance.oracle import get_profile
 from conformance.runner.findings import group
 from conformance.runner.run import Run
 from fixtures.secrets import SECRETS
-from reports import html, records, summary
+from reports import html, metrics, records, summary
 from reports.reproduce import reproduction
 from strategies.steering import feasible_cells, feasible_statement_cells
 
@@ -205,6 +205,7 @@ def write_reports(
     )
     run.closing = [summary.headline(document), *summary.finding_lines(recorded.checks)]
     paths = [summary.write(run.dir / records.SUMMARY, document)]
+    paths.append(metrics.write(run.dir / metrics.FILE, document))  # OpenMetrics text
     recorded = dataclasses.replace(recorded, summary=document)
     paths.append(html.write(run.dir / REPORT, recorded, feasible))
     run.write_summary()  # timings.json, also when conftest's terminal summary does not run
