@@ -14,15 +14,15 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from reports import metrics, summary
-from tests.recorded_runs import RUN_ID, make_run
-from tests.test_reports import WIDE_ROWS
+from tests.recorded_runs import RUN_ID
+from tests.test_reports import make_wide_run
 
 PREFIX = "druid_conformance"
 
 
 def document(tmp_path: Path) -> dict[str, Any]:
     """The summary of a recorded run with findings of two severities, and made-up figures."""
-    path = make_run(tmp_path, rows=WIDE_ROWS) / "summary.json"
+    path = make_wide_run(tmp_path) / "summary.json"
     data: dict[str, Any] = json.loads(path.read_text())
     data.update(
         oracle_profile="druid-27",

@@ -13,9 +13,9 @@ from reports import html, records
 from tests import browser
 from tests.recorded_runs import RUN_ID, make_run
 from tests.test_reports import (
-    WIDE_ROWS,
     expected_grid,
     expected_matrix,
+    make_wide_run,
     read_matrix,
     read_report,
     shown_grid,
@@ -49,7 +49,7 @@ def test_chromium_reads_the_matrix_back(chromium: str, tmp_path: Path) -> None:
 def test_chromium_reads_the_grid_back_as_the_history_says(chromium: str, tmp_path: Path) -> None:
     """Every (operation, kind) of the history is a cell with the worst outcome of its checks as
     its class, and its link leads to a list of exactly its checks; the others are empty."""
-    run_dir = make_run(tmp_path, rows=WIDE_ROWS)
+    run_dir = make_wide_run(tmp_path)
     page = html.write(run_dir / "report.html", records.load(run_dir), [])
     reader = read_report(browser.dump_dom(chromium, page))
     assert shown_grid(reader) == expected_grid(run_dir)  # classes checked there too
@@ -63,7 +63,7 @@ def test_chromium_reads_the_grid_back_as_the_history_says(chromium: str, tmp_pat
 
 
 def test_a_screenshot_shows_the_banner_and_the_coloured_grid(chromium: str, tmp_path: Path) -> None:
-    run_dir = make_run(tmp_path, rows=WIDE_ROWS)
+    run_dir = make_wide_run(tmp_path)
     page = html.write(run_dir / "report.html", records.load(run_dir), [])
     shot = browser.screenshot(chromium, page, run_dir / "report.png", WINDOW)
     assert shot.stat().st_size > 20_000  # a blank 1400x1000 page is a few kB
