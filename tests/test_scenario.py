@@ -281,7 +281,7 @@ def test_a_drift_is_an_error_of_the_test_and_an_internal_error_of_the_run() -> N
     assert not getattr(report, "infrastructure", False)  # not an infrastructure error
     other = pytest.TestReport("u", ("u.py", 0, "u"), {}, "failed", None, "call")
     assert suite.pytest_report_teststatus(other, cast(Any, config)) is None
-    config.stash[suite.RUN_KEY] = cast(Any, SimpleNamespace(infrastructure_errors=[]))
+    config.stash[suite.RUN_KEY] = cast(Any, SimpleNamespace(infrastructure_errors=[], checks=[]))
     session = SimpleNamespace(config=config, exitstatus=1)
     suite.pytest_sessionfinish(cast(Any, session), 1)
     assert session.exitstatus == pytest.ExitCode.INTERNAL_ERROR
