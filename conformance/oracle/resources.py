@@ -4,8 +4,9 @@ The oracle never looks at SQL text; it looks at this summary. Reading the summar
 script is the only place that knows Druid's schemas (SQL reference: tables live in ``druid``,
 ``sys``, ``INFORMATION_SCHEMA``, ``lookup`` and ``view``) and the MSQ table functions.
 
-Names are compared as written (Druid identifiers are case-sensitive). A CTE name hides a
-datasource of the same name anywhere in the statement (a small simplification of SQL scoping).
+Names are compared as written (Druid identifiers are case-sensitive). A bare name is a WITH
+element (a CTE), not a datasource, where SQL's scoping puts that element in scope
+(``_with_references``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from enum import StrEnum
 from functools import lru_cache
 
 from sqlglot import exp
+from sqlglot.errors import OptimizeError
+from sqlglot.optimizer.scope import traverse_scope
 
 from conformance.oracle.dialect import (
     context_key,
@@ -149,19 +152,20 @@ class _Collector:
     def result(self) -> StatementResources:
         kind, written, export = self._target()
         query = self.tree.expression if is_ingest(self.tree) else self.tree
-        # one walk; CTE names are known only at its end, so plain names are sorted afterwards
-        ctes: set[str] = set()
+        # one walk; only a statement with a WITH has names to resolve, after it
+        has_with = False
         tables: list[exp.Table] = []
-        for node in query.find_all(exp.Table, exp.CTE):  # the type test runs compiled
-            if isinstance(node, exp.Table):
-                if is_table_function(node):
-                    self._table_function(node)
-                else:
-                    tables.append(node)
+        for node in query.find_all(exp.Table, exp.With):  # the type test runs compiled
+            if not isinstance(node, exp.Table):
+                has_with = True
+            elif is_table_function(node):
+                self._table_function(node)
             else:
-                ctes.add(node.alias_or_name)
+                tables.append(node)
+        references = self._with_references(query) if has_with else frozenset()
         for table in tables:
-            self._table(table, ctes)
+            if id(table) not in references:
+                self._table(table)
         return StatementResources(
             kind=kind,
             datasources_read=frozenset(self.datasources),
@@ -213,17 +217,49 @@ class _Collector:
             return None
         return str(table.name)
 
-    def _table(self, table: exp.Table, ctes: set[str]) -> None:
+    def _with_references(self, query: exp.Expr) -> frozenset[int]:
+        """The ``id`` of each table reference in ``query`` that names a WITH element (a CTE).
+
+        SQL's scoping, which is Druid's (Calcite's): WITH is not recursive, so an element is
+        visible in the elements after it in its list and in the query the WITH prefixes, with
+        everything nested in that query (derived tables, subqueries in any clause, set-operation
+        branches), unless a nested WITH defines the name again; it is not visible in its own body
+        nor in the elements before it. Only a bare name can refer to an element (``druid.x``,
+        ``lookup.x``... never do), compared as written: case-sensitive, quoted or not. The
+        arguments of ``TABLE(APPEND('x', ...))`` are datasource names (strings the catalog
+        resolves, never WITH names) and no table references here. An INSERT/REPLACE target is
+        not in ``query``.
+
+        sqlglot's scope module implements this scoping: ``traverse_scope`` gives each table
+        reference's scope (``Scope.tables``), whose ``cte_sources`` are the WITH elements visible
+        in it. tests/test_with_scoping.py checks it against an independent resolver. (It gives a
+        WITH RECURSIVE element to its own body, as ISO SQL does; ``dialect.parse`` refuses WITH
+        RECURSIVE, which Druid does not document.) The unlikely tree it cannot scope is a
+        problem rather than a guess.
+        """
+        try:
+            scopes = traverse_scope(query)
+        except OptimizeError as error:
+            self.problems.append(f"cannot resolve the WITH names: {error}")
+            return frozenset()
+        return frozenset(
+            id(table)
+            for scope in scopes
+            for table in scope.tables
+            if isinstance(table.this, exp.Identifier)
+            and not table.args.get("db")
+            and not table.args.get("catalog")
+            and table.name in scope.cte_sources
+        )
+
+    def _table(self, table: exp.Table) -> None:
         if not isinstance(table.this, exp.Identifier):
             self.problems.append(f"unsupported table expression {table.this.sql()!r}")
             return
         name, schema = str(table.name), str(table.db)
         if table.args.get("catalog"):
             self.unknown.add(table.sql())
-        elif schema == "":
-            if name not in ctes:
-                self.datasources.add(name)
-        elif schema == "druid":
+        elif schema in ("", "druid"):
             self.datasources.add(name)
         elif schema == "sys":
             self.sys_tables.add(name)
