@@ -96,7 +96,6 @@ def test_set_statements_become_context_keys() -> None:
         ("INSERT INTO EXTERN(local(exportPath => '/x')) AS JSON SELECT * FROM t", "CSV"),
         ("SELECT 1; SELECT 2", "exactly one"),
         ("SELECT 1; SET a = 1", "SET statement after"),
-        ("SELECT * FROM TABLE(nope(1))", "unknown table function"),
         ("INSERT INTO sys.x SELECT 1 PARTITIONED BY DAY", "not a datasource"),
     ],
 )

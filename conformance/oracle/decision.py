@@ -18,6 +18,15 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+from conformance.oracle.catalog import (
+    KINDS,
+    CatalogError,
+    Release,
+    available,
+    catalog,
+    format_release,
+    release_of,
+)
 from conformance.oracle.dialect import InvalidSQL, UnsupportedSyntax
 from conformance.oracle.permissions import (
     Grants,
@@ -49,9 +58,10 @@ __all__ = [
     "decide",
 ]
 
-# Tables that always exist (SQL metadata tables page).
-SYS_TABLES = frozenset({"segments", "servers", "server_segments", "tasks", "supervisors"})
-INFORMATION_SCHEMA_TABLES = frozenset({"SCHEMATA", "TABLES", "COLUMNS", "ROUTINES"})
+# Metadata tables of some documented release (SQL metadata tables page); which ones a profile's
+# release has is decided by _validate from conformance/oracle/catalog.toml.
+SYS_TABLES: frozenset[str] = catalog().names("sys_table")
+INFORMATION_SCHEMA_TABLES: frozenset[str] = catalog().names("information_schema_table")
 
 
 class CaseError(ValueError):
@@ -323,22 +333,72 @@ def _profile_and_settings(case: Case) -> tuple[Profile, dict[str, Any]]:
 def _validate(
     case: Case, profile: Profile, resources: StatementResources
 ) -> tuple[str, VerdictKind, str] | None:
-    """Why a submitted statement is a bad query, if it is (validation precedes authorization)."""
+    """Why a submitted statement is a bad query, if it is (validation precedes authorization).
+
+    In order: the statement's problems (resources), export on a profile without it, table
+    functions and export destinations the profile's release does not have, tables that do not
+    exist (``catalog.toml`` for ``sys``/``INFORMATION_SCHEMA``).
+    """
     if resources.problems:
         return "invalid", VerdictKind.INVALID, "; ".join(resources.problems)
     if resources.kind is StatementKind.EXPORT and "export" not in profile.features:
         return "invalid", VerdictKind.INVALID, f"export does not exist in profile {profile.name}"
+    release, judged = _edition(profile)
+    absent: list[str] = []
+    if resources.table_functions:
+        absent += [
+            _absent("table_function", name, judged)
+            for name in sorted(resources.table_functions - available("table_function", release))
+        ]
+    destination = resources.export_destination
+    if destination and destination not in available("export_destination", release):
+        absent.append(_absent("export_destination", destination, judged))
+    if absent:
+        return "invalid", VerdictKind.INVALID, "; ".join(absent)
     unknown = set(resources.unknown_tables)
-    unknown |= {f"sys.{t}" for t in resources.sys_tables - SYS_TABLES}
-    unknown |= {
-        f"INFORMATION_SCHEMA.{t}"
-        for t in resources.information_schema_tables - INFORMATION_SCHEMA_TABLES
-    }
+    if resources.sys_tables:
+        unknown |= {
+            _absent("sys_table", t, judged)
+            for t in resources.sys_tables - available("sys_table", release)
+        }
+    if resources.information_schema_tables:
+        unknown |= {
+            _absent("information_schema_table", t, judged)
+            for t in resources.information_schema_tables
+            - available("information_schema_table", release)
+        }
     if case.existing_datasources is not None:
         unknown |= resources.table_references() - case.existing_datasources
     if unknown:
         return "missing_table", VerdictKind.INVALID, f"no such table: {', '.join(sorted(unknown))}"
     return None
+
+
+@lru_cache(maxsize=64)
+def _edition(profile: Profile) -> tuple[Release | None, str]:
+    """The Apache Druid release whose documentation judges the profile (None: the current
+    documentation), and how reasons say so."""
+    try:
+        release = release_of(profile.product, profile.version)
+    except CatalogError as error:
+        raise CaseError(f"profile {profile.name}: {error}") from None
+    return release, f"profile {profile.name} judges {profile.product} {profile.version}"
+
+
+def _absent(kind: str, name: str, judged: str) -> str:
+    """What is missing (``sys.x``, ``no such table function 'x'``) and, when a later release
+    documents it, from which release on."""
+    if kind == "sys_table":
+        what = f"sys.{name}"
+    elif kind == "information_schema_table":
+        what = f"INFORMATION_SCHEMA.{name}"
+    else:
+        what = f"no such {KINDS[kind]} {name!r}"
+    entry = catalog().entry(kind, name)
+    if entry is None:
+        return what
+    since = format_release(entry.since)
+    return f"{what} (documented from Apache Druid {since}, {entry.page}; {judged})"
 
 
 def _judge_permissions(

@@ -21,6 +21,7 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.scope import traverse_scope
 
+from conformance.oracle.catalog import catalog
 from conformance.oracle.dialect import (
     context_key,
     function_name,
@@ -40,8 +41,9 @@ __all__ = [
     "analyze_sql",
 ]
 
-# The input-source-specific table functions of the SQL-based ingestion reference.
-INPUT_SOURCE_FUNCTIONS: frozenset[str] = frozenset({"http", "inline", "localfiles", "s3"})
+# The input-source-specific table functions of the SQL-based ingestion reference, in any release
+# (conformance/oracle/catalog.toml; which release has which is decision._validate's business).
+INPUT_SOURCE_FUNCTIONS: frozenset[str] = catalog().table_functions("external") - {"extern"}
 SCHEMAS: frozenset[str] = frozenset({"druid", "sys", "INFORMATION_SCHEMA", "lookup", "view"})
 
 
@@ -64,7 +66,9 @@ class StatementResources:
     ``APPEND`` arguments), the one written by INSERT/REPLACE, ``view``/``lookup``/``sys``/
     ``INFORMATION_SCHEMA`` tables. ``input_source_functions`` are the lower-case table functions
     used (``http``, ``inline``...), ``external_input_types`` the input source types read (an
-    EXTERN's ``type``, or ``unknown``), ``export_destination`` ``s3`` or ``local``.
+    EXTERN's ``type``, or ``unknown``), ``table_functions`` every table function used (lower case,
+    known or not), ``export_destination`` the export's destination function (``s3``, ``local``...,
+    as written in lower case: whether the profile has it is judged by ``decision._validate``).
     ``unknown_tables`` are references in no known schema; ``problems`` one message per reason the
     statement is a bad query (empty when valid).
     """
@@ -80,6 +84,7 @@ class StatementResources:
     input_source_functions: frozenset[str] = frozenset()
     external_input_types: frozenset[str] = frozenset()
     export_destination: str | None = None
+    table_functions: frozenset[str] = frozenset()
     context_keys: frozenset[str] = frozenset()
     unknown_tables: frozenset[str] = frozenset()
     problems: tuple[str, ...] = field(default=())
@@ -147,6 +152,7 @@ class _Collector:
         self.unknown: set[str] = set()
         self.input_functions: set[str] = set()
         self.input_types: set[str] = set()
+        self.functions: set[str] = set()
         self.uses_extern = False
 
     def result(self) -> StatementResources:
@@ -178,6 +184,7 @@ class _Collector:
             input_source_functions=frozenset(self.input_functions),
             external_input_types=frozenset(self.input_types),
             export_destination=export,
+            table_functions=frozenset(self.functions),
             context_keys=frozenset(self.context_keys),
             unknown_tables=frozenset(self.unknown),
             problems=tuple(self.problems),
@@ -197,10 +204,7 @@ class _Collector:
             fmt = tree.args.get("export_format")
             if fmt is None or str(fmt.name).upper() != "CSV":
                 self.problems.append("export format must be CSV")
-            destination = function_name(tree)
-            if destination not in {"s3", "local"}:
-                self.problems.append(f"unknown export destination {destination!r}")
-            return StatementKind.EXPORT, None, destination
+            return StatementKind.EXPORT, None, function_name(tree)
         if not partitioned:
             self.problems.append("INSERT and REPLACE require PARTITIONED BY")
         if any(isinstance(e, exp.Ordered) and e.args.get("desc") for e in clustered):
@@ -274,6 +278,7 @@ class _Collector:
 
     def _table_function(self, node: exp.Table) -> None:
         name = function_name(node)
+        self.functions.add(name)
         call = node.this
         args = list(call.expressions) if isinstance(call, exp.Func) else []
         if name == "extern":
@@ -288,8 +293,6 @@ class _Collector:
                     self.datasources.add(str(arg.this))
                 else:
                     self.problems.append("APPEND takes datasource names as string literals")
-        else:
-            self.problems.append(f"unknown table function {name!r}")
 
 
 def _extern_input_type(args: Iterable[exp.Expr]) -> str:
