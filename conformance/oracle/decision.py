@@ -27,7 +27,8 @@ from conformance.oracle.catalog import (
     format_release,
     release_of,
 )
-from conformance.oracle.dialect import InvalidSQL, UnsupportedSyntax
+from conformance.oracle.dialect import InvalidSQL, UnsupportedSyntax, parse_cached
+from conformance.oracle.grammar import grammar
 from conformance.oracle.permissions import (
     Grants,
     InvalidPattern,
@@ -333,17 +334,33 @@ def _profile_and_settings(case: Case) -> tuple[Profile, dict[str, Any]]:
 def _validate(
     case: Case, profile: Profile, resources: StatementResources
 ) -> tuple[str, VerdictKind, str] | None:
-    """Why a submitted statement is a bad query, if it is (validation precedes authorization).
+    """Why a submitted statement is a bad query, if it is (validation precedes authorization),
+    or why its outcome is undecided on this profile.
 
-    In order: the statement's problems (resources), export on a profile without it, table
-    functions and export destinations the profile's release does not have, tables that do not
-    exist (``catalog.toml`` for ``sys``/``INFORMATION_SCHEMA``).
+    In order: the statement's problems (resources), export on a profile without it, grammar
+    constructs the profile's documentation edition does not have (``grammar.toml``: ``since``
+    and ``before``), table functions and export destinations it does not have, tables that do
+    not exist (``catalog.toml`` for ``sys``/``INFORMATION_SCHEMA``), and last, constructs its
+    edition is silent on (undecided: a 400 found above is certain whatever they mean).
     """
     if resources.problems:
         return "invalid", VerdictKind.INVALID, "; ".join(resources.problems)
     if resources.kind is StatementKind.EXPORT and "export" not in profile.features:
         return "invalid", VerdictKind.INVALID, f"export does not exist in profile {profile.name}"
     release, judged = _edition(profile)
+    silent: str | None = None
+    constructs = parse_cached(case.sql).constructs
+    for construct_id in sorted(constructs) if constructs else ():
+        construct = grammar().construct(construct_id)
+        status = construct.status_in(release)
+        if status in ("excluded", "silent"):
+            reason = (
+                f"{construct.name} is documented from Apache Druid {construct.since_text} "
+                f"({construct.page}; grammar construct {construct.id}); {judged}"
+            )
+            if status == "excluded":
+                return "invalid", VerdictKind.INVALID, reason
+            silent = silent or f"{reason}, whose documentation is silent on it"
     absent: list[str] = []
     if resources.table_functions:
         absent += [
@@ -371,6 +388,8 @@ def _validate(
         unknown |= resources.table_references() - case.existing_datasources
     if unknown:
         return "missing_table", VerdictKind.INVALID, f"no such table: {', '.join(sorted(unknown))}"
+    if silent:
+        return "undecided", VerdictKind.UNDECIDED, silent
     return None
 
 

@@ -61,7 +61,7 @@ import re
 import threading
 import typing as t
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -73,11 +73,14 @@ from sqlglot.parser import Parser
 from sqlglot.tokenizer_core import Token
 from sqlglot.tokens import Tokenizer
 
+from conformance.oracle.grammar import grammar, scan
+
 __all__ = [
     "MSQ",
     "SQLGLOT_BUILD",
     "Granularity",
     "InvalidSQL",
+    "Script",
     "StatementError",
     "UnsupportedSyntax",
     "context_key",
@@ -430,6 +433,8 @@ class _Reader:
 
     def statement(self, tokens: list[Token]) -> exp.Expr:
         first = tokens[0].token_type
+        if first == TokenType.COMMAND and tokens[0].text.upper() == "EXPLAIN":
+            _explain(tokens)
         if first in (TokenType.INSERT, TokenType.REPLACE):
             return self._ingest(tokens)
         if first == TokenType.SET:
@@ -788,8 +793,55 @@ def parse(sql: str) -> list[exp.Expr]:
     """Parse a script (statements separated by ``;``) into one tree per statement.
 
     Raises ``InvalidSQL`` naming the construct for an empty script, an unreadable token,
-    bad SQL, or a statement that is neither a query nor an MSQ INSERT/REPLACE/export/SET.
+    bad SQL, a statement that is neither a query nor an MSQ INSERT/REPLACE/export/SET, or a
+    construct outside the documented grammar (``conformance/oracle/grammar.toml``); raises
+    ``UnsupportedSyntax`` for documented SQL the oracle does not model (``EXPLAIN PLAN FOR``)
+    and for SQL the documentation is silent on. An invalid construct wins over an undecided one.
     """
+    trees = _read(sql)
+    _check(trees)
+    return trees
+
+
+class Script(tuple[exp.Expr, ...]):
+    """Parsed statements (a tuple) and ``constructs``: the ids of the grammar constructs they use
+    whose status depends on the documentation edition (``grammar.Scan.editioned``)."""
+
+    constructs: frozenset[str]
+
+    def __new__(cls, trees: Iterable[exp.Expr], constructs: frozenset[str] = frozenset()) -> Script:
+        script = super().__new__(cls, trees)
+        script.constructs = constructs
+        return script
+
+
+def _check(trees: Sequence[exp.Expr]) -> frozenset[str]:
+    """The grammar check of ``parse``; returns the edition-dependent constructs used."""
+    found = scan(trees)
+    if found.invalid is not None:
+        raise InvalidSQL(found.invalid.name, found.invalid.reason())
+    if found.undecided is not None:
+        raise UnsupportedSyntax(found.undecided.name, found.undecided.reason())
+    return found.editioned
+
+
+_EXPLAIN = re.compile(r"\s*PLAN\b(?P<options>.*?)\bFOR\b(?P<query>.*)", re.IGNORECASE | re.DOTALL)
+
+
+def _explain(tokens: list[Token]) -> t.NoReturn:
+    """``EXPLAIN PLAN [options] FOR <statement>``: the statement is checked (a bad one is
+    invalid), then the EXPLAIN is refused as documented but not modelled."""
+    rest = tokens[1].text if len(tokens) == 2 and tokens[1].token_type == TokenType.STRING else ""
+    match = _EXPLAIN.fullmatch(rest)
+    if match is None or not match.group("query").strip():
+        raise InvalidSQL("EXPLAIN without PLAN FOR <query>")
+    parse(match.group("query"))
+    explain = grammar().construct("query.explain")
+    raise UnsupportedSyntax(explain.name, explain.reason())
+
+
+def _read(sql: str) -> list[exp.Expr]:
+    """``parse`` without the grammar check."""
     tokenizer, parser = _tools()
     try:
         tokens = tokenizer.tokenize(sql)
@@ -806,12 +858,14 @@ def parse(sql: str) -> list[exp.Expr]:
 
 
 @lru_cache(maxsize=4096)
-def parse_cached(sql: str) -> tuple[exp.Expr, ...]:
-    """``parse`` memoised by SQL text: the same statement is judged for many actors.
+def parse_cached(sql: str) -> Script:
+    """``parse`` memoised by SQL text: the same statement is judged for many actors. The result
+    also carries the edition-dependent grammar constructs used (``Script.constructs``).
 
     Callers must not mutate the returned trees (copy them first).
     """
-    return tuple(parse(sql))
+    trees = _read(sql)
+    return Script(trees, _check(trees))
 
 
 def parse_one(sql: str) -> exp.Expr:
@@ -860,9 +914,10 @@ _QUERY_TYPES = (exp.Select, exp.SetOperation, exp.Subquery)
 
 
 def _check_supported(tree: exp.Expr) -> None:
-    """A statement that is not INSERT/REPLACE/SET must be a query."""
+    """A statement that is not INSERT/REPLACE/SET must be a query (a VALUES list is left to the
+    grammar, which judges it)."""
     construct = _UNSUPPORTED_STATEMENTS.get(type(tree))
     if construct:
         raise InvalidSQL(construct)
-    if not isinstance(tree, _QUERY_TYPES):
+    if not isinstance(tree, (*_QUERY_TYPES, exp.Values)):
         raise InvalidSQL(f"{type(tree).__name__} statement")
