@@ -4,6 +4,9 @@ It imports only the standard library and sqlglot (an import-linter contract in
 ``pyproject.toml`` and ``tests/test_oracle_package.py`` keep it so), and it never talks to Druid.
 
 - ``dialect``: the MSQ dialect on sqlglot (parse and render INSERT/REPLACE, EXTERN, export, SET);
+- ``grammar`` and ``grammar.toml``: Druid's documented query syntax as an allow-list;
+- ``catalog`` and ``catalog.toml``: metadata tables, table functions, export destinations, by
+  release;
 - ``resources``: what a statement reads and writes (``analyze_sql``);
 - ``permissions``: druid-basic-security's permissions and their matching (Java regexes);
 - ``rules`` and ``rules/*.toml``: the documented rules, as data;
@@ -32,7 +35,7 @@ from conformance.oracle.decision import (
     VerdictKind,
     decide,
 )
-from conformance.oracle.dialect import SQLGLOT_BUILD, UnsupportedSyntax
+from conformance.oracle.dialect import SQLGLOT_BUILD, InvalidSQL, StatementError, UnsupportedSyntax
 from conformance.oracle.permissions import (
     RESOURCE_TYPES,
     Action,
@@ -72,6 +75,7 @@ __all__ = [
     "Edition",
     "Grants",
     "InvalidPattern",
+    "InvalidSQL",
     "Permission",
     "Profile",
     "ProfileError",
@@ -79,6 +83,7 @@ __all__ = [
     "ResourceAction",
     "Rule",
     "RuleTableError",
+    "StatementError",
     "StatementKind",
     "StatementResources",
     "UnsupportedSyntax",
