@@ -224,10 +224,20 @@ def test_ingestion_statements_pass_the_grammar() -> None:
         "REPLACE INTO w OVERWRITE WHERE __time >= TIMESTAMP '2020-01-01' "
         "SELECT * FROM src PARTITIONED BY DAY",
         "INSERT INTO EXTERN(s3(bucket => 'b', prefix => 'p')) AS CSV SELECT * FROM src",
-        "SET maxNumTasks = 2; INSERT INTO w SELECT * FROM TABLE(EXTERN('{}', '{}')) "
-        "EXTEND (a VARCHAR) PARTITIONED BY DAY",
+        "INSERT INTO w SELECT * FROM TABLE(EXTERN('{}', '{}')) EXTEND (a VARCHAR) "
+        "PARTITIONED BY DAY",
     ):
         assert parse_cached(sql).constructs == frozenset(), sql
+
+
+def test_set_statements_are_druid_sql_from_33() -> None:
+    """apache/druid#17894 (Druid 33.0.0) documents SET statements before the statement."""
+    sql = "SET maxNumTasks = 2; INSERT INTO w SELECT * FROM src PARTITIONED BY DAY"
+    assert parse_cached(sql).constructs == frozenset({"script.set"})
+    on_27 = judge(sql, "druid-27")
+    assert on_27.verdict is VerdictKind.INVALID
+    assert "SET statement is documented from Apache Druid 33.0" in on_27.reason
+    assert judge(sql, "druid-latest").verdict is VerdictKind.ALLOWED
 
 
 # --------------------------------------------------------------------------- the generators

@@ -309,21 +309,24 @@ def test_system_tables_directly_when_configured() -> None:
 
 
 def test_query_context_authorization() -> None:
+    """SET statements are Druid SQL from 33.0 (druid-latest); their keys are context keys."""
     sql = "SET sqlTimeZone = 'UTC'; SELECT 1"
     context = {"maxNumTasks": 2}
-    assert judge(sql, context=context).verdict is ALLOWED  # disabled by default
+    latest = {"context": context, "profile": "druid-latest"}
+    assert judge(sql, **latest).verdict is ALLOWED  # disabled by default
     on = {"authorizeQueryContextParams": True}
-    result = judge(sql, context=context, settings=on)
+    result = judge(sql, settings=on, **latest)
     assert [m.resource.name for m in result.missing] == ["maxNumTasks", "sqlTimeZone"]
-    assert judge(sql, "WRITE QUERY_CONTEXT .*", context=context, settings=on).allowed
+    assert judge(sql, "WRITE QUERY_CONTEXT .*", settings=on, **latest).allowed
     unsecured = {**on, "unsecuredContextKeys": ["maxNumTasks"]}
-    assert [m.resource.name for m in judge(sql, context=context, settings=unsecured).missing] == [
+    assert [m.resource.name for m in judge(sql, settings=unsecured, **latest).missing] == [
         "sqlTimeZone"
     ]
     secured = {**on, "securedContextKeys": ["maxNumTasks"]}
-    assert [m.resource.name for m in judge(sql, context=context, settings=secured).missing] == [
+    assert [m.resource.name for m in judge(sql, settings=secured, **latest).missing] == [
         "maxNumTasks"
     ]
+    assert judge("SELECT 1", context=context, settings=on).missing  # the request's context
 
 
 def test_settings_are_checked_against_the_profile() -> None:
