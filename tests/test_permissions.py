@@ -74,18 +74,48 @@ def test_java_regex_full_match(pattern: str, name: str, matches: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("pattern", "name", "matches"),
+    [  # Java features translated with Java's meaning (java.util.regex's answers)
+        ("[a-z&&[^e]]", "d", True),
+        ("[a-z&&[^e]]", "e", False),
+        ("[a[bc]]", "c", True),
+        ("\\R", "\r\n", True),
+        ("\\R{1}\n", "\r\n", False),  # Java's repeat commits to \r\n
+        ("\\Gwiki", "wiki", True),  # on a fresh matcher, \G is the start
+        ("\\cA", "\x01", True),
+        ("a(?i)b", "aB", True),
+        ("a(?i)b", "AB", False),
+        ("(?d)a.", "a\r", True),
+        ("{2}a", "a", True),  # a quantifier on nothing is Java-valid
+        ("\\1", "", False),  # a reference to a group that never exists never matches
+        ("\\x{77}iki", "wiki", True),
+        ("(?:a|ab){2}+", "aba", False),  # Java's possessive repeat takes a|ab once per turn
+        ("(?:a|ab){2}", "aba", True),
+        ("a$\r\n", "a\r\n", True),  # $ also matches before a final line terminator,
+        ("a\r$\n", "a\r\n", False),  # and \r\n is one
+        ("(?m)^", "", False),  # (?m)^ never matches at the very end
+    ],
+)
+def test_java_features_are_translated(pattern: str, name: str, matches: bool) -> None:
+    assert (compile_pattern(pattern).fullmatch(name) is not None) is matches
+
+
+@pytest.mark.parametrize(
     "pattern",
-    ["[a-z&&[^e]]", "[a[bc]]", "\\R", "\\X", "\\G", "\\cA", "a(?i)b", "x{,3}", "\\p{L}", "(?d)a"],
+    ["\\X", "\\b", "\\p{L}", "\\p{IsLatin}", "(?iu)é", "(?<=a|bc)x", "(a\\1)", "(?<=.)x"],
 )
 def test_java_features_without_a_python_equivalent_are_refused(pattern: str) -> None:
     with pytest.raises(UnsupportedPattern):
         translate_java_regex(pattern)
 
 
-@pytest.mark.parametrize("pattern", ["(", "[a-", "*a", "a{2,1}", "\\"])
+@pytest.mark.parametrize(
+    "pattern", ["(", "[a-", "*a", "a{2,1}", "\\", "{", "a{1", "x{,3}", "\\p{Foo}", "\\0"]
+)
 def test_invalid_patterns_are_refused_when_granted(pattern: str) -> None:
-    with pytest.raises(InvalidPattern):
+    with pytest.raises(InvalidPattern) as raised:
         Permission(pattern, "DATASOURCE", READ)
+    assert not isinstance(raised.value, UnsupportedPattern)  # Java rejects these too
 
 
 def test_type_and_action_must_be_equal() -> None:
