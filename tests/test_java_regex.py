@@ -3,7 +3,7 @@
 Druid's basic-security authorizer compiles a permission's resource name with
 ``java.util.regex.Pattern.compile`` (a ``PatternSyntaxException`` makes Druid refuse the
 permission) and grants when ``pattern.matcher(name).matches()``. The oracle
-(``conformance.oracle.permissions``) answers the same two questions in Python; for every pattern
+(``conformance.oracle.java_regex``) answers the same two questions in Python; for every pattern
 it must do one of:
 
 - Java rejects it, and ``compile_pattern`` raises ``InvalidPattern`` (not ``UnsupportedPattern``);
@@ -42,7 +42,7 @@ import pytest
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
-from conformance.oracle import permissions
+from conformance.oracle import java_regex
 from conformance.oracle.permissions import InvalidPattern, UnsupportedPattern, compile_pattern
 from tests.java.regenerate_unicode_names import java_tables
 
@@ -218,7 +218,7 @@ def compare(pattern: str, names: Sequence[str], java_answer: JavaAnswer) -> list
             found.append(Mismatch(MISMATCH_KINDS[3], pattern, name, f"oracle {ours}"))
         elif ours != theirs:
             detail = (
-                f"java {theirs}, oracle {ours}, as {permissions.translate_java_regex(pattern)!r}"
+                f"java {theirs}, oracle {ours}, as {java_regex.translate_java_regex(pattern)!r}"
             )
             found.append(Mismatch(MISMATCH_KINDS[4], pattern, name, detail))
     return found
@@ -973,4 +973,4 @@ def test_the_unicode_name_tables_are_the_jvms() -> None:
         "_JAVA_LACKS_NAMES",
     }
     for name, value in tables.items():
-        assert getattr(permissions, name) == value, f"{name}: rerun regenerate_unicode_names.py"
+        assert getattr(java_regex, name) == value, f"{name}: rerun regenerate_unicode_names.py"

@@ -1,4 +1,4 @@
-"""Regenerate the Java Unicode name tables in conformance/oracle/permissions.py.
+"""Regenerate the Java Unicode name tables in conformance/oracle/java_regex.py.
 
 Whether ``\\p{IsLatin}``, ``\\p{InGreek}`` or ``\\N{NAME}`` compiles depends on the names the
 JVM knows; the oracle keeps a copy of Java 17's. This runs tests/java/UnicodeNames.java (which
@@ -17,7 +17,7 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULE = ROOT / "conformance" / "oracle" / "permissions.py"
+MODULE = ROOT / "conformance" / "oracle" / "java_regex.py"
 RULE = "# " + "-" * 75  # as the module's other section rules
 BEGIN, END = f"{RULE} java-unicode-names", f"{RULE} end java-unicode-names"
 
