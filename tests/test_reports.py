@@ -585,3 +585,25 @@ def test_a_history_without_directions_is_ranked_from_its_statuses(tmp_path: Path
     history.write_text("\n".join(lines) + "\n")
     after = read_report(html.render(records.load(run_dir), [])).findings
     assert after == before and len(after) == 4
+
+
+def test_analyze_compares_what_a_verdict_decides_not_how_its_rule_is_quoted(
+    tmp_path: Path,
+) -> None:
+    """A history written before verdicts carried conflicts, or before a rule's note was
+    edited, is reproduced; a changed conflict is a change."""
+    run_dir = make_run(tmp_path)
+    history = run_dir / "history.jsonl"
+    lines = [json.loads(line) for line in history.read_text().splitlines()]
+    for line in lines:
+        if line.get("type") == "check":
+            line["verdict"].pop("conflicts")
+            line["verdict"]["rule"]["note"] = "an older note"
+    history.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    code, found = analyze.analyze(run_dir)
+    changed = [line for line in found if line.startswith("CHANGED")]
+    # the cancel check now carries the HTTP-methods passage: shown, nothing else
+    assert [c.split(": ", 1)[1][:40] for c in changed] == [
+        'conflicts: [] -> [{"rule": "ua.http-meth'
+    ]
+    assert code == 1

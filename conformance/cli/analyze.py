@@ -34,7 +34,20 @@ class Difference:
         return f"CHANGED {self.case_id} ({self.cell}): {self.what}"
 
 
-def _verdict_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+def _judged(verdict: Mapping[str, Any]) -> dict[str, Any]:
+    """What a verdict decides, for comparison: the deciding rule by its id (its quoted text and
+    note may be edited without changing a verdict), conflicts by rule id and status (none when
+    a history predates them), everything else as recorded."""
+    found = {key: value for key, value in verdict.items() if key not in ("rule", "conflicts")}
+    found["rule"] = (verdict.get("rule") or {}).get("id")
+    found["conflicts"] = [
+        {"rule": c["rule"]["id"], "status": c["status"]} for c in verdict.get("conflicts") or []
+    ]
+    return found
+
+
+def _verdict_changes(recorded: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
+    old, new = _judged(recorded), _judged(now)
     keys = sorted(set(old) | set(new))
     return [
         f"{key}: {json.dumps(old.get(key))[:120]} -> {json.dumps(new.get(key))[:120]}"
