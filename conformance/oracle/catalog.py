@@ -27,6 +27,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from conformance.oracle.tables import reject_unknown_fields
+
 __all__ = [
     "BASES",
     "KINDS",
@@ -192,9 +194,7 @@ def load_catalog(data: Mapping[str, Any], origin: str = "<catalog>") -> Catalog:
 
 
 def _no_extra(data: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
-    extra = set(data) - allowed
-    if extra:
-        raise CatalogError(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
+    reject_unknown_fields(data, allowed, where, CatalogError)
 
 
 def _text(raw: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str:

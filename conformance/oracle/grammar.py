@@ -34,6 +34,7 @@ from typing import Any
 from sqlglot import exp
 
 from conformance.oracle.catalog import CatalogError, Release, format_release, parse_release
+from conformance.oracle.tables import reject_unknown_fields
 
 __all__ = [
     "PSEUDO_NODES",
@@ -185,9 +186,7 @@ def _reserved(shapes: Iterable[str], prefix: str) -> frozenset[str]:
 
 
 def _no_extra(data: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
-    extra = set(data) - allowed
-    if extra:
-        raise GrammarError(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
+    reject_unknown_fields(data, allowed, where, GrammarError)
 
 
 def _construct(raw: Any, header: Mapping[str, Any], where: str) -> Construct:

@@ -37,6 +37,7 @@ from typing import Any
 
 from conformance.oracle.permissions import RESOURCE_TYPES, Action
 from conformance.oracle.resources import StatementKind
+from conformance.oracle.tables import reject_unknown_fields
 
 __all__ = [
     "BASES",
@@ -222,9 +223,7 @@ def load_table(data: Mapping[str, Any], origin: str = "<table>") -> Edition:
 
 
 def _no_extra(data: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
-    extra = set(data) - allowed
-    if extra:
-        raise RuleTableError(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
+    reject_unknown_fields(data, allowed, where, RuleTableError)
 
 
 def _strings(value: Any, where: str, field: str) -> frozenset[str]:
