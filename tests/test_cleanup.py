@@ -69,3 +69,46 @@ def test_inventory_difference_names_what_was_left() -> None:
     after = Inventory(frozenset({"admin", "canary_x"}), frozenset(), frozenset({"wiki", "w2"}))
     assert after.difference(before) == {"users": ["canary_x"], "datasources": ["w2"]}
     assert before.difference(before) == {}
+
+
+def test_a_create_that_got_no_answer_may_have_been_done() -> None:
+    """The run was interrupted (or the connection failed) while Druid created a role: it counts
+    as made, so the clean-up removes it; a delete that got no answer undid nothing."""
+    history = [
+        _x("POST", f"{AUTHZ}/roles/canary_role_cut", status=0, body={"error": "interrupted"}),
+        _x("POST", f"{AUTHN}/users/kept"),
+        _x("DELETE", f"{AUTHN}/users/kept", status=0, body={"error": "connection refused"}),
+    ]
+    made = footprint(history)
+    assert list(made.roles) == ["canary_role_cut"]
+    assert list(made.users) == ["kept"]
+
+
+def test_a_request_interrupted_while_waiting_is_recorded() -> None:
+    """Ctrl-C inside the HTTP call: the history still says the request was sent."""
+    from fixtures.client import NO_RESPONSE, DruidClient, Exchange
+
+    class Interrupting:
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            raise KeyboardInterrupt
+
+    recorded: list[Exchange] = []
+
+    def record(exchange: Exchange) -> int:
+        recorded.append(exchange)
+        return len(recorded)
+
+    client = DruidClient(
+        "http://127.0.0.1:1",
+        None,
+        recorder=record,
+        session=Interrupting(),  # type: ignore[arg-type]
+    )
+    with pytest.raises(KeyboardInterrupt):
+        client.request("POST", f"{AUTHZ}/roles/canary_role_cut")
+    (exchange,) = recorded
+    assert (exchange.method, exchange.status) == ("POST", NO_RESPONSE)
+    assert exchange.body["error"] == "interrupted before the answer"
+    assert list(footprint([{**exchange.to_json(), "type": "exchange"}]).roles) == [
+        "canary_role_cut"
+    ]
