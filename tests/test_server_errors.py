@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -45,3 +46,20 @@ def test_other_answers_need_no_probe(status: int) -> None:
         raise AssertionError("probed")
 
     assert _runner(probe)._live(_answer(status)).status == status
+
+
+def test_only_the_requests_under_test_return_a_5xx() -> None:
+    """The runner's clients return a 5xx to be judged; the suite's own requests raise on it."""
+    from fixtures.client import Credentials, DruidClient
+
+    class Answers500:
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            return SimpleNamespace(status_code=500, text="boom", json=lambda: {"error": "boom"})
+
+    strict = DruidClient("http://127.0.0.1:1", None, session=Answers500())  # type: ignore[arg-type]
+    with pytest.raises(InfrastructureError, match="answered 500"):
+        strict.task_status("t")
+    judged = strict.as_user(Credentials("u", "p")).returning_server_errors()
+    assert judged.task_status("t").status == 500
+    assert judged.as_user(None).cancel_task("t").status == 500  # kept by as_user
+    assert strict.as_user(None).returns_server_errors is False

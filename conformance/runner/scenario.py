@@ -288,8 +288,9 @@ class ScenarioRunner:
         return exchange
 
     def _client(self, request: Request) -> DruidClient:
+        """The request's login on the Router; a 5xx answer is returned, to ``_live``."""
         login = request.login if isinstance(request.login, Credentials) else None
-        return self.router.as_user(login)
+        return self.router.as_user(login).returning_server_errors()
 
     def _judged(self, api: _Api, scenario: Scenario, request: Request, exchange: Exchange) -> Check:
         who = f" ({request.who})" if request.who else ""
@@ -318,8 +319,8 @@ class _Api:
 
     def submit(self, client: DruidClient, sql: str, context: Mapping[str, Any]) -> Exchange:
         if self.name == TASK_API:
-            return client.submit_task(sql, dict(context), allow_server_error=True)
-        return client.submit_statement(sql, dict(context), allow_server_error=True)
+            return client.submit_task(sql, dict(context))
+        return client.submit_statement(sql, dict(context))
 
     def query_id(self, answer: Exchange) -> str | None:
         if answer.status // 100 != 2 or not isinstance(answer.body, dict):
@@ -327,32 +328,25 @@ class _Api:
         value = answer.body.get("taskId" if self.name == TASK_API else "queryId")
         return str(value) if value else None
 
-    def status(
-        self, client: DruidClient, query_id: str, allow_server_error: bool = False
-    ) -> Exchange:
+    def status(self, client: DruidClient, query_id: str) -> Exchange:
         if self.name == TASK_API:
-            return client.task_status(query_id, allow_server_error=allow_server_error)
-        return client.statement_status(query_id, allow_server_error=allow_server_error)
+            return client.task_status(query_id)
+        return client.statement_status(query_id)
 
-    def cancel(
-        self, client: DruidClient, query_id: str, allow_server_error: bool = False
-    ) -> Exchange:
+    def cancel(self, client: DruidClient, query_id: str) -> Exchange:
         if self.name == TASK_API:
-            return client.cancel_task(query_id, allow_server_error=allow_server_error)
-        return client.cancel_statement(query_id, allow_server_error=allow_server_error)
+            return client.cancel_task(query_id)
+        return client.cancel_statement(query_id)
 
-    def results(
-        self, client: DruidClient, query_id: str, allow_server_error: bool = False
-    ) -> Exchange:
+    def results(self, client: DruidClient, query_id: str) -> Exchange:
         if self.name == TASK_API:
-            return client.task_reports(query_id, allow_server_error=allow_server_error)
-        return client.statement_results(query_id, allow_server_error=allow_server_error)
+            return client.task_reports(query_id)
+        return client.statement_results(query_id)
 
     def perform(self, operation: str, client: DruidClient, query_id: str) -> Exchange:
-        """status, cancel or results (reports on the task API) of a submitted query, a 5xx
-        answer returned (to be judged), not raised."""
+        """status, cancel or results (reports on the task API) of a submitted query."""
         action = {"status": self.status, "cancel": self.cancel, "results": self.results}
-        return action[operation](client, query_id, allow_server_error=True)
+        return action[operation](client, query_id)
 
     def wait_until_done(self, owner: DruidClient, query_id: str, timeout: float) -> str:
         """Wait until the query ends; its final state. On the statements API only the owner
