@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from conformance.oracle.catalog import Release, parse_release
 from conformance.oracle.permissions import Action, Grants, Resource, ResourceAction
 from conformance.runner.checks import Check, same_answer
 from conformance.runner.findings import FindingKind, Severity
@@ -76,13 +77,14 @@ class Example:
             raise BadInputError(f"{where}: bad example ({error})") from None
 
 
-def release_key(version: str) -> tuple[int, ...]:
-    """A release's numbers for ordering: ``27.0.0`` -> (27, 0, 0); a suffix is ignored
-    (``28.0.0-SNAPSHOT`` is 28.0.0). BadInputError when the version starts with no number."""
+def release_key(version: str) -> Release:
+    """A release's numbers for ordering (``catalog.parse_release`` of its leading dotted
+    numbers): ``27.0.0`` -> (27, 0, 0); a suffix is ignored (``28.0.0-SNAPSHOT`` is 28.0.0).
+    BadInputError when the version starts with no number."""
     numbers = re.match(r"\d+(?:\.\d+)*", version.strip())
     if numbers is None:
         raise BadInputError(f"not a release version: {version!r}")
-    return tuple(int(part) for part in numbers.group(0).split("."))
+    return parse_release(numbers.group(0))
 
 
 @dataclass(frozen=True)
