@@ -11,7 +11,6 @@ import os
 import random
 import signal
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -333,16 +332,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.section("druid-conformance")
     for key, value in run.facts.items():
         terminalreporter.write_line(f"{key}: {value}")
-    if run.checks:
-        outcomes = Counter(c.outcome.value for c in run.checks)
-        known = Counter(c.deviation_id for c in run.checks if c.deviation_id)
-        terminalreporter.write_line(
-            f"checks: {len(run.checks)} ("
-            + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
-            + ")"
-        )
-        for deviation, count in sorted(known.items()):
-            terminalreporter.write_line(f"known deviation {deviation}: seen {count} time(s)")
+    # the checks by outcome and each finding are the report plugin's closing lines
     if run.checks:
         feasible = report_plugin.feasible_cell_names(config)
         terminalreporter.write_line(coverage.write(run.dir / "coverage.txt", run.checks, feasible))
