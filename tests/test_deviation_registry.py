@@ -90,6 +90,7 @@ def test_submitter_workarounds_follow_version_and_settings() -> None:
     ]
     assert deviations.submitter_workarounds("27.0.0", {}) == ()
     assert deviations.submitter_workarounds("26.0.0", secured) == ()  # before its range
+    assert deviations.submitter_workarounds("99.0.0", secured) == ()  # never seen there
 
 
 def test_a_bad_submitter_workaround_is_rejected(tmp_path: Path) -> None:
@@ -144,7 +145,6 @@ def test_an_entry_covers_its_range_up_to_the_release_that_fixed_it(
     line = 'range = { first_observed = "27.0.0", last_confirmed = "28.0.0", fixed_in = "30.0.0" }'
     entry = _entry_with(tmp_path, line)
     assert entry.applies_to(version) is covered
-    assert entry.coverage() == "27.0.0 up to 30.0.0 (last confirmed 28.0.0)"
     assert entry.range is not None and entry.range.confirmed("28.0.0")
     assert not entry.range.confirmed("29.0.0")
 
@@ -167,8 +167,20 @@ def test_a_bad_range_is_one_clear_error(tmp_path: Path, line: str, message: str)
         _entry_with(tmp_path, line)
 
 
-def test_the_registry_believes_its_entries_cover_later_releases_until_fixed() -> None:
+def test_without_a_fix_an_entry_covers_up_to_the_last_release_that_confirmed_it(
+    tmp_path: Path,
+) -> None:
+    """A later release is not assumed to share a deviation: no observation says so."""
+    entry = _entry_with(
+        tmp_path, 'range = { first_observed = "27.0.0", last_confirmed = "29.0.0" }'
+    )
+    assert entry.applies_to("28.0.0") and entry.applies_to("29.0.0")
+    assert not entry.applies_to("29.0.1") and not entry.applies_to("30.0.0")
+
+
+def test_the_registry_covers_only_what_was_observed() -> None:
     for entry in ENTRIES:
         assert entry.range is not None, entry.id
         assert entry.range.last_confirmed in entry.druid_versions, entry.id
         assert not entry.applies_to("26.0.0"), "nothing was observed before 27.0.0"
+        assert not entry.applies_to("28.0.0"), "nothing was observed after 27.0.0"

@@ -89,10 +89,11 @@ def release_key(version: str) -> Release:
 
 @dataclass(frozen=True)
 class VersionRange:
-    """The releases an entry is believed to cover: from ``first_observed`` up to, not
-    including, ``fixed_in`` when known (else every later release); ``last_confirmed`` is the
-    latest release a run saw it on. Without a range an entry covers only the releases it
-    lists as observed."""
+    """The releases an entry covers, bounded by observations: from ``first_observed`` up to,
+    not including, ``fixed_in`` when a run saw it fixed there, else up to ``last_confirmed``,
+    the latest release a run saw it on (a later release is not assumed to share it: its
+    disagreement is new until a run confirms it). Without a range an entry covers only the
+    releases it lists as observed."""
 
     first_observed: str
     last_confirmed: str
@@ -106,7 +107,9 @@ class VersionRange:
             return False
         if key < release_key(self.first_observed):
             return False
-        return self.fixed_in is None or key < release_key(self.fixed_in)
+        if self.fixed_in is None:
+            return key <= release_key(self.last_confirmed)
+        return key < release_key(self.fixed_in)
 
     def confirmed(self, version: str) -> bool:
         """Whether a run already saw it on ``version`` or a later release."""
@@ -156,13 +159,6 @@ class Deviation:
         if druid_version in self.druid_versions:
             return True
         return self.range is not None and self.range.covers(druid_version)
-
-    def coverage(self) -> str:
-        """The releases it covers, in words: ``27.0.0`` or ``27.0.0 up to 30.0.0``."""
-        if self.range is None:
-            return ", ".join(self.druid_versions)
-        end = f"up to {self.range.fixed_in}" if self.range.fixed_in else "and later"
-        return f"{self.range.first_observed} {end} (last confirmed {self.range.last_confirmed})"
 
     def applies_under(self, settings: Mapping[str, Any]) -> bool:
         """Does a cluster with these settings have what the entry needs?"""
