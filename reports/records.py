@@ -109,7 +109,9 @@ def load(run_dir: Path, require_history: bool = True) -> RecordedRun:
 
 
 def parse_history(text: str, where: str) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
-    """(exchanges by seq, check lines in order) of a history.jsonl's text."""
+    """(exchanges by seq, check lines in order) of a history.jsonl's text; ``where`` names it
+    in errors. Raises BadInputError for a line that is not a JSON object, or an exchange line
+    without an integer ``seq``."""
     exchanges: dict[int, dict[str, Any]] = {}
     checks: list[dict[str, Any]] = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -122,7 +124,10 @@ def parse_history(text: str, where: str) -> tuple[dict[int, dict[str, Any]], lis
         if not isinstance(entry, dict):
             raise BadInputError(f"{where}:{number}: not a JSON object")
         if entry.get("type") == "exchange":
-            exchanges[int(entry["seq"])] = entry
+            try:
+                exchanges[int(entry["seq"])] = entry
+            except (KeyError, TypeError, ValueError):
+                raise BadInputError(f"{where}:{number}: an exchange without its seq") from None
         elif entry.get("type") == "check":
             checks.append(entry)
     return exchanges, checks
