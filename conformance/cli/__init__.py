@@ -24,6 +24,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "conformance.cli.oracle",
     "conformance.cli.analyze",
     "conformance.cli.replay",
+    "conformance.cli.diff",
     "conformance.cli.certify",
     "conformance.cli.verify",
     "conformance.cli.benchmark",
