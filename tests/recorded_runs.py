@@ -1,13 +1,17 @@
 """Recorded runs made without Druid: real oracle verdicts next to made-up answers.
 
-The tests of analyze, the reports and certification read these as they would read a real
+The tests of analyze, diff, the reports and certification read these as they would read a real
 ``reports/<run-id>/``; the files are written by the same History and summary code a run uses.
+``make_run`` writes one run; ``make_changed_run`` a second run of the same rows (another run id,
+as a second run of the same seed), some of Druid's answers changed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from conformance.oracle import Case, decide
 from conformance.oracle.permissions import Permission
@@ -18,6 +22,8 @@ from reports import summary
 from reports.history import History
 
 RUN_ID = "20260101T000000Z-abc123"
+SECOND_RUN_ID = "20260102T000000Z-def456"  # make_changed_run's default
+DRUID_VERSION = "27.0.0"
 SEEDS = frozenset({"wikipedia", "wiki", "Wiki", "koalas"})
 
 
@@ -29,6 +35,7 @@ class Row:
     permissions: tuple[tuple[str, str, str], ...]  # (type, name, action)
     observed: int
     actor_is_submitter: bool = True
+    context: tuple[tuple[str, Any], ...] = ()  # the query context sent, as (key, value) pairs
 
 
 ROWS = (
@@ -59,12 +66,21 @@ ROWS = (
 )
 
 
-def _check(row: Row, number: int, history: History) -> Check:
+def _check(
+    row: Row,
+    number: int,
+    history: History,
+    run_id: str = RUN_ID,
+    druid_version: str = DRUID_VERSION,
+    settings: Mapping[str, Any] | None = None,
+) -> Check:
     case = Case(
-        id=f"{RUN_ID}-{number}",
+        id=f"{run_id}-{number}",
         operation=row.operation,
         sql=row.sql,
         profile="druid-27",
+        settings=dict(settings or {}),
+        context=dict(row.context),
         permissions=tuple(
             Permission.from_json({"type": t, "name": n, "action": a}) for t, n, a in row.permissions
         ),
@@ -74,10 +90,10 @@ def _check(row: Row, number: int, history: History) -> Check:
     exchange = Exchange("POST", "/druid/v2/sql/task", "u1", {}, row.observed, {}, 0.01, 0.0)
     seq = history.record(exchange)
     exchange = Exchange("POST", "/druid/v2/sql/task", "u1", {}, row.observed, {}, 0.01, 0.0, seq)
-    check = Check(row.label, case, decide(case), exchange, "27.0.0")
+    check = Check(row.label, case, decide(case), exchange, druid_version)
     deviation = deviations.explain(check)
     if deviation:
-        check = Check(row.label, case, check.verdict, exchange, "27.0.0", deviation)
+        check = Check(row.label, case, check.verdict, exchange, druid_version, deviation)
     history.record_check({**check.to_json(), "exchange_seq": seq})
     return check
 
@@ -87,20 +103,37 @@ def make_run(
     profile: str = "ci",
     rows: tuple[Row, ...] = ROWS,
     feasible: tuple[str, ...] | None = None,
+    *,
+    run_id: str = RUN_ID,
+    druid_version: str = DRUID_VERSION,
+    settings: Mapping[str, Any] | None = None,
+    seed: int | None = None,
 ) -> Path:
-    """A run directory with history.jsonl and summary.json; returns it. ``feasible``: the cells
-    the summary says the run could hit (default: those its rows hit, so coverage is whole)."""
-    run_dir = root / RUN_ID
+    """A run directory ``root/<run_id>`` with history.jsonl and summary.json; returns it.
+    ``feasible``: the cells the summary says the run could hit (default: those its rows hit,
+    so coverage is whole). ``settings`` (cluster settings, as ``--druid-setting``) go to every
+    case and to the summary, ``seed`` to the summary as the Hypothesis seed."""
+    run_dir = root / run_id
     history = History(run_dir / "history.jsonl")
-    checks = [_check(row, n, history) for n, row in enumerate(rows, 1)]
+    checks = [
+        _check(row, n, history, run_id, druid_version, settings) for n, row in enumerate(rows, 1)
+    ]
     history.close()
     lines = [{**c.to_json(), "exchange_seq": c.exchange.seq} for c in checks]
     new = any(c.outcome.value == "new-deviation" for c in checks)
-    facts = {"druid_version": "27.0.0", "image": "test", "hypothesis_profile": profile}
+    facts: dict[str, Any] = {
+        "druid_version": druid_version,
+        "image": "test",
+        "hypothesis_profile": profile,
+    }
+    if settings is not None:
+        facts["settings"] = dict(settings)
+    if seed is not None:
+        facts["hypothesis_seed"] = seed
     if feasible is None:
         feasible = tuple(dict.fromkeys(f"{c.label} x {c.verdict.verdict.value}" for c in checks))
     document = summary.build(
-        RUN_ID,
+        run_id,
         facts,
         {"cluster_start_to_ready": 1.0},
         lines,
@@ -110,3 +143,22 @@ def make_run(
     )
     summary.write(run_dir / "summary.json", document)
     return run_dir
+
+
+def make_changed_run(
+    root: Path,
+    observed: Mapping[int, int] | None = None,
+    rows: tuple[Row, ...] = ROWS,
+    *,
+    run_id: str = SECOND_RUN_ID,
+    **options: Any,
+) -> Path:
+    """``make_run`` of ``rows`` as a second run of the same seed would record them (its own run
+    id), Druid's status replaced for the rows at the 0-based indexes ``observed`` maps (index ->
+    new status); the oracle judges the new answers. ``options`` go to ``make_run`` (profile,
+    druid_version, settings, seed, ...)."""
+    changed = tuple(
+        replace(row, observed=(observed or {}).get(index, row.observed))
+        for index, row in enumerate(rows)
+    )
+    return make_run(root, rows=changed, run_id=run_id, **options)
