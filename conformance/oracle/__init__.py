@@ -10,7 +10,10 @@ It imports only the standard library and sqlglot (an import-linter contract in
 - ``resources``: what a statement reads and writes (``analyze_sql``);
 - ``permissions``: druid-basic-security's permissions and their matching (Java regexes);
 - ``rules`` and ``rules/*.toml``: the documented rules, as data;
-- ``profiles``: which rule tables, operations and settings apply to a Druid version;
+- ``releases`` and ``releases.toml``: every Apache Druid release from 24.0 on, its security
+  page, statements API, export and context key lists, with sources;
+- ``profiles``: which rule tables, operations and settings apply to a Druid version (one
+  profile per release);
 - ``versions``: the profile for the version a Druid reports (``profile_for_version``);
 - ``decision``: ``decide(case) -> Verdict``.
 

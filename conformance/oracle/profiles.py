@@ -2,9 +2,11 @@
 
 A profile names a Druid (or Imply) version, the rule tables that apply to it, in citation order
 (the first rule that requires a permission is the one a verdict cites), the operations that
-exist there, and the cluster settings it understands. ``druid-27`` is the default: the first
-Apache release with both the SQL-based ingestion security page of seed 000 and the statements
-API (27.0.0 release notes).
+exist there, and the cluster settings it understands. There is one profile per Apache Druid
+major release from 24.0 on (``druid-24`` ... ``druid-38``), built from the release table
+``releases.toml`` (see ``releases.py``), plus ``druid-latest`` (the current documentation) and
+``imply-2022.06``. ``druid-27`` is the default: the first Apache release with both the SQL-based
+ingestion security page of seed 000 and the statements API (27.0.0 release notes).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from conformance.oracle.releases import DruidRelease, druid_releases
 from conformance.oracle.rules import OPERATIONS, Rule, load_edition
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "get_profile",
     "normalize_settings",
     "parse_settings",
+    "release_profile",
     "runtime_properties",
 ]
 
@@ -75,56 +79,51 @@ class Profile:
 _ALL_SETTINGS = frozenset(SETTINGS)
 _NO_KEY_LISTS = frozenset({"authorizeQueryContextParams", "authorizeSystemTablesDirectly"})
 
-_DRUID_27 = Profile(
-    name="druid-27",
-    product="Apache Druid",
-    version="27.0",
-    editions=(
-        "common",
-        "druid-sql-ingestion",
-        "druid-user-auth",
-        "druid-statements-api",
-        "druid-query-context",
-    ),
-    operations=frozenset(OPERATIONS),
-    settings=_ALL_SETTINGS,
-    features=frozenset(),
-    description="Druid 27.0 to 28 (seed 000 and the statements API). The default.",
-)
 
-PROFILES: dict[str, Profile] = {
-    profile.name: profile
-    for profile in (
-        Profile(
-            name="druid-24",
-            product="Apache Druid",
-            version="24.0",
-            editions=("common", "druid-24-msq", "druid-user-auth", "druid-query-context"),
-            operations=frozenset(TASK_OPERATIONS),
-            settings=_NO_KEY_LISTS,
-            features=frozenset(),
-            description="Druid 24.0, the first MSQ release (seed 001); no statements API.",
-        ),
-        _DRUID_27,
-        replace(
-            _DRUID_27,
-            name="druid-latest",
-            version="latest",
-            features=frozenset({"export"}),
-            description="Current Druid docs: as druid-27, plus export (INSERT INTO EXTERN).",
-        ),
-        Profile(
-            name="imply-2022.06",
-            product="Imply",
-            version="2022.06",
-            editions=("common", "imply-2022-06", "druid-user-auth", "druid-query-context"),
-            operations=frozenset(TASK_OPERATIONS),
-            settings=_NO_KEY_LISTS,
-            features=frozenset(),
-            description="Imply 2022.06, the MSQ preview (seed 002); no statements API.",
+def release_profile(row: DruidRelease) -> Profile:
+    """The profile of one row of the release table: its security page's rule table between
+    the shared ones, the statements API's table and operations where it exists, the query
+    context key lists from 25.0 on, and export where it exists."""
+    editions: tuple[str, ...] = ("common", row.security_page, "druid-user-auth")
+    if row.statements_api:
+        editions += ("druid-statements-api",)
+    return Profile(
+        name=row.profile,
+        product="Apache Druid",
+        version=row.name,
+        editions=(*editions, "druid-query-context"),
+        operations=frozenset(OPERATIONS if row.statements_api else TASK_OPERATIONS),
+        settings=_ALL_SETTINGS if row.context_key_lists else _NO_KEY_LISTS,
+        features=frozenset({"export"}) if row.export else frozenset(),
+        description=row.summary,
+    )
+
+
+def _profiles() -> dict[str, Profile]:
+    by_release = [release_profile(row) for row in druid_releases()]
+    latest = replace(
+        by_release[-1],
+        name="druid-latest",
+        version="latest",
+        description=(
+            "The current Druid documentation: every catalogue and grammar entry, for a Druid "
+            f"newer than {by_release[-1].version}."
         ),
     )
-}
+    imply = Profile(
+        name="imply-2022.06",
+        product="Imply",
+        version="2022.06",
+        editions=("common", "imply-2022-06", "druid-user-auth", "druid-query-context"),
+        operations=frozenset(TASK_OPERATIONS),
+        settings=_NO_KEY_LISTS,
+        features=frozenset(),
+        description="Imply 2022.06, the MSQ preview (seed 002); no statements API.",
+    )
+    return {profile.name: profile for profile in (*by_release, latest, imply)}
+
+
+PROFILES: dict[str, Profile] = _profiles()
 DEFAULT_PROFILE = "druid-27"
 
 
