@@ -108,8 +108,10 @@ def make_run(
     druid_version: str = DRUID_VERSION,
     settings: Mapping[str, Any] | None = None,
     seed: int | None = None,
+    not_applicable: tuple[str, ...] = (),
 ) -> Path:
     """A run directory ``root/<run_id>`` with history.jsonl and summary.json; returns it.
+    ``not_applicable``: registry entries the run recorded as not its release's.
     ``feasible``: the cells the summary says the run could hit (default: those its rows hit,
     so coverage is whole). ``settings`` (cluster settings, as ``--druid-setting``) go to every
     case and to the summary, ``seed`` to the summary as the Hypothesis seed."""
@@ -140,6 +142,7 @@ def make_run(
         {"passed": 3},
         int(new),
         feasible=feasible,
+        not_applicable=not_applicable,
     )
     summary.write(run_dir / "summary.json", document)
     return run_dir

@@ -17,9 +17,10 @@ import pytest
 
 from conformance.cli import certify, main
 from conformance.cli.certify import run_files, run_pytest
+from conformance.runner import deviations
 from fixtures.errors import BadInputError
 from reports import bundle, certification, product
-from tests.recorded_runs import ROWS, make_run
+from tests.recorded_runs import ROWS, RUN_ID, make_run
 
 AGREEING = ROWS[:2]  # both agree with the documentation
 
@@ -30,9 +31,18 @@ def _bundle(
     partial: bool = False,
     declared: str | None = None,
     feasible: tuple[str, ...] | None = None,
+    druid_version: str = "27.0.0",
+    not_applicable: tuple[str, ...] = (),
 ) -> Path:
-    run_dir = make_run(tmp_path, profile=profile, rows=AGREEING, feasible=feasible)
-    described = {"vendor": "V", "product": "P", "druid_version": "27.0.0"}
+    run_dir = make_run(
+        tmp_path,
+        profile=profile,
+        rows=AGREEING,
+        feasible=feasible,
+        druid_version=druid_version,
+        not_applicable=not_applicable,
+    )
+    described = {"vendor": "V", "product": "P", "druid_version": druid_version}
     if declared:
         described["declared_druid_version"] = declared
     files = {
@@ -80,6 +90,22 @@ def test_verify_accepts_an_intact_certification_bundle(
 ) -> None:
     assert main(["verify", str(_bundle(tmp_path))]) == 0
     assert capsys.readouterr().out.startswith("ACCEPTED")
+
+
+@pytest.mark.parametrize("release", ["31.0.0", "37.0.0", "26.0.0", "32.0.0-SNAPSHOT"])
+def test_verify_accepts_a_run_on_a_release_outside_every_registry_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], release: str
+) -> None:
+    entries = deviations.registry()
+    assert not any(entry.applies_to(release) for entry in entries)
+    # test_deviations records those entries as not applicable: passed, not skipped
+    outside = tuple(entry.id for entry in entries)
+    path = _bundle(tmp_path, druid_version=release, not_applicable=outside)
+    assert main(["verify", str(path)]) == 0, capsys.readouterr()
+    assert capsys.readouterr().out.startswith("ACCEPTED")
+    document = json.loads((tmp_path / RUN_ID / "summary.json").read_text())
+    assert document["druid_version"] == release
+    assert document["deviations"]["not_applicable"] == sorted(outside)
 
 
 def _rewrite(path: Path, name: str, change: bytes) -> None:
@@ -144,7 +170,13 @@ def test_certify_keeps_the_suite_as_the_path_unless_arguments_name_one(tmp_path:
     from conformance.cli.certify import SUITE_DIR, pytest_command
 
     def command(*extra: str) -> list[str]:
-        names = ("druid_url", "druid_coordinator_url", "druid_version", "druid_image")
+        names = (
+            "druid_url",
+            "druid_coordinator_url",
+            "druid_version",
+            "druid_image",
+            "druid_distribution",
+        )
         args = argparse.Namespace(pytest_args=list(extra), druid_setting=[], **dict.fromkeys(names))
         return pytest_command(args, tmp_path)[3:]
 

@@ -94,6 +94,7 @@ def test_certify_passes_the_declared_settings_to_the_run() -> None:
         druid_coordinator_url=None,
         druid_version=None,
         druid_image=None,
+        druid_distribution=None,
         druid_setting=["authorizeQueryContextParams=true"],
     )
     command = pytest_command(args, Path("reports"))
