@@ -44,12 +44,12 @@ from fixtures.cluster import (
 )
 from fixtures.engine import check_docker_host, check_state_dir, ensure_engine
 from fixtures.errors import BadInputError, SetupError, infrastructure_error_in
-from fixtures.image import build_image, pull_or_find
 from fixtures.progress import say, set_sink, step
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
 from fixtures.releases import default_version
 from fixtures.secrets import SECRETS
 from fixtures.seed import create_seeds
+from fixtures.source import check_source, druid_image
 from reports import coverage
 from reports.history import History
 
@@ -75,6 +75,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="start this image instead of building one, e.g. apache/druid:30.0.0 "
         "(pulled if absent)",
+    )
+    group.addoption(
+        "--druid-distribution",
+        default=None,
+        metavar="PATH",
+        help="start the Druid a build made: an apache-druid-*-bin.tar.gz (what 'mvn -Pdist' "
+        "writes) or the directory it unpacks to, made into an image here; its version is the "
+        "one its jars carry",
     )
     group.addoption(
         "--druid-url",
@@ -144,9 +152,13 @@ def _check_options(config: pytest.Config) -> None:
     url = config.getoption("--druid-url")
     if url is not None:
         options.http_url("--druid-url", url)
-        if config.getoption("--druid-image") is not None or given.druid_version is not None:
+        if any(
+            config.getoption(option) is not None
+            for option in ("--druid-image", "--druid-version", "--druid-distribution")
+        ):
             raise BadInputError(
-                "--druid-url checks a running cluster: it takes no --druid-image or --druid-version"
+                "--druid-url checks a running cluster: it takes no --druid-image, "
+                "--druid-version or --druid-distribution"
             )
         admin_from_environment()  # DRUID_ADMIN_PASSWORD and DRUID_ADMIN_USER
     elif config.getoption("--druid-coordinator-url") is not None:
@@ -157,6 +169,13 @@ def _check_options(config: pytest.Config) -> None:
         options.druid_version("--druid-version", given.druid_version)
     if config.getoption("--druid-image") is not None:
         options.docker_image("--druid-image", config.getoption("--druid-image"))
+    if config.getoption("--druid-distribution") is not None:
+        options.not_empty("--druid-distribution", config.getoption("--druid-distribution"))
+        check_source(
+            given.druid_version,
+            config.getoption("--druid-image"),
+            Path(config.getoption("--druid-distribution")),
+        )
     profile = config.getoption("--oracle-profile")
     if profile is not None and profile not in PROFILES:
         raise BadInputError(f"unknown --oracle-profile {profile!r}; known: {', '.join(PROFILES)}")
@@ -387,18 +406,19 @@ def _start_cluster(config: pytest.Config, run: Run) -> Cluster:
         admin = admin_from_environment()
         return connect_external_cluster(url, config.getoption("--druid-coordinator-url"), admin)
     ensure_engine()
-    image = config.getoption("--druid-image")
-    version = config.getoption("--druid-version") or default_version()
-    if image:
-        tag = pull_or_find(image)
-    else:
-        built = build_image(version)
-        run.time("image_build_built" if built.built else "image_build_reused", built.seconds)
-        run.facts["substitutions"] = ", ".join(built.substitutions) or "none"
-        tag = built.tag
+    distribution = config.getoption("--druid-distribution")
+    image = druid_image(
+        config.getoption("--druid-version"),
+        config.getoption("--druid-image"),
+        Path(distribution) if distribution else None,
+    )
+    if image.built_seconds is not None:
+        run.time("image_build_built" if image.built else "image_build_reused", image.built_seconds)
+    run.facts["substitutions"] = ", ".join(image.substitutions) or "none"
+    run.facts["druid_source"] = image.source
     return start_container_cluster(
-        tag,
-        version,
+        image.tag,
+        image.version,
         run.id,
         run.dir / "druid-logs",
         timeout=config.getoption("--druid-startup-timeout"),

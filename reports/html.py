@@ -717,6 +717,7 @@ def _facts_html(summary: Mapping[str, Any]) -> str:
     keys = (
         "druid_version",
         "image",
+        "druid_source",
         "substitutions",
         "suite_version",
         "oracle_profile",

@@ -116,6 +116,7 @@ def build(
         "suite_version": suite_version(),
         "druid_version": facts.get("druid_version"),
         "image": facts.get("image"),
+        "druid_source": facts.get("druid_source"),
         "substitutions": facts.get("substitutions"),
         "oracle_profile": facts.get("oracle_profile"),
         "settings": facts.get("settings", {}),

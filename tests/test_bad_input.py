@@ -170,6 +170,31 @@ CASES = [
         ("--druid-image 'Bad Image!'", "not an image reference"),
     ),
     Case(
+        "druid-distribution absent",
+        _pytest("--druid-distribution", "{tmp}/apache-druid-31.0.0-bin.tar.gz"),
+        BAD,
+        ("--druid-distribution", "apache-druid-31.0.0-bin.tar.gz: no such file or directory"),
+    ),
+    Case(
+        "druid-distribution not a distribution",
+        _pytest("--druid-distribution", "{tmp}"),
+        BAD,
+        ("--druid-distribution", "no lib/ directory", "mvn -Pdist"),
+    ),
+    Case(
+        "druid-distribution with druid-image",
+        _pytest("--druid-distribution", "{tmp}", "--druid-image", "apache/druid:30.0.0"),
+        BAD,
+        ("--druid-image and --druid-distribution", "give one"),
+    ),
+    Case(
+        "druid-url with druid-distribution",
+        _pytest("--druid-url", "http://router:8888", "--druid-distribution", "{tmp}"),
+        BAD,
+        ("--druid-url", "no --druid-image, --druid-version or --druid-distribution"),
+        PASSWORD,
+    ),
+    Case(
         "druid-url not http",
         _pytest("--druid-url", "ftp://x"),
         BAD,
@@ -246,6 +271,12 @@ CASES = [
         [*CLI, "image", "build", "--druid-version", "abc"],
         BAD,
         ("--druid-version", "not a Druid release number"),
+    ),
+    Case(
+        "image build of a missing distribution",
+        [*CLI, "image", "build", "--druid-distribution", "{tmp}/reports-file"],
+        BAD,
+        ("--druid-distribution", "reports-file: no such file or directory"),
     ),
     Case(
         "cluster up task-slots",

@@ -33,6 +33,7 @@ from conformance.runner.scenario import Judge, ScenarioRunner, fresh_identity
 from fixtures import options
 from fixtures.client import Credentials, DruidClient
 from fixtures.cluster import Cluster, liveness_problem
+from fixtures.distribution import read_distribution
 from fixtures.engine import STATE_DIR
 from fixtures.image import build_image
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
@@ -186,8 +187,12 @@ def _timed(figure: Callable[[], list[str]]) -> list[str]:
 def handle(args: argparse.Namespace) -> int:
     check_cluster_options(args)  # before the minutes of image builds and oracle figures
     version = args.druid_version or default_version()
+    if args.druid_distribution is not None:
+        version = read_distribution(args.druid_distribution).version
     print(f"benchmark on {os.cpu_count()} cores, Druid {version}", flush=True)
-    if not args.skip_build and not args.druid_url:
+    if args.druid_distribution is not None:
+        print("image builds: not measured (--druid-distribution: a build of your own)")
+    elif not args.skip_build and not args.druid_url:
         _timed(lambda: image_builds(version, args.cold_caches))
     print(f"oracle decisions per second (warm, one core): {oracle_rate(args.seconds):.0f}")
     with cluster_for(args, f"bench-{secrets.token_hex(3)}", Path(tempfile.mkdtemp())) as cluster:

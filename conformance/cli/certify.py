@@ -30,6 +30,7 @@ from conformance.runner.deviations import REGISTRY_DIR
 from fixtures import options
 from fixtures.errors import BadInputError, InfrastructureError
 from fixtures.progress import say
+from fixtures.source import check_source
 from reports import bundle, certification, product, records
 from reports.summary import suite_version
 
@@ -49,7 +50,14 @@ def pytest_command(args: argparse.Namespace, reports_dir: Path) -> list[str]:
     paths = [] if _names_a_path(extra) else [str(SUITE_DIR)]
     command = [sys.executable, "-m", "pytest", *paths, *extra]
     command += ["--hypothesis-profile", certification.PROFILE, "--reports-dir", str(reports_dir)]
-    for option in ("druid_url", "druid_coordinator_url", "druid_version", "druid_image"):
+    options_with_values = (
+        "druid_url",
+        "druid_coordinator_url",
+        "druid_version",
+        "druid_image",
+        "druid_distribution",
+    )
+    for option in options_with_values:
         value = getattr(args, option)
         if value:
             command += [f"--{option.replace('_', '-')}", str(value)]
@@ -108,12 +116,18 @@ def check_options(args: argparse.Namespace) -> None:
     from conformance.cluster_settings import from_items
 
     if args.druid_url is not None:
-        if args.druid_version is not None or args.druid_image is not None:
+        if any(
+            value is not None
+            for value in (args.druid_version, args.druid_image, args.druid_distribution)
+        ):
             raise BadInputError(
-                "--druid-url checks a running cluster: it takes no --druid-image or --druid-version"
+                "--druid-url checks a running cluster: it takes no --druid-image, "
+                "--druid-version or --druid-distribution"
             )
     elif args.druid_coordinator_url is not None:
         raise BadInputError("--druid-coordinator-url goes with --druid-url")
+    else:
+        check_source(args.druid_version, args.druid_image, args.druid_distribution)
     from_items(args.druid_setting)
     options.writable_dir("--reports-dir", args.reports_dir)
     if args.output is not None:
@@ -222,6 +236,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--druid-image",
         type=options.argument(options.docker_image, "--druid-image"),
         help="without --druid-url: the image to start",
+    )
+    parser.add_argument(
+        "--druid-distribution",
+        type=options.argument(options.distribution_path, "--druid-distribution"),
+        metavar="PATH",
+        help="without --druid-url: the build to start (apache-druid-*-bin.tar.gz or its directory)",
     )
     parser.add_argument(
         "--druid-setting",

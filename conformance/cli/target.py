@@ -17,9 +17,9 @@ from fixtures.client import Credentials
 from fixtures.cluster import Cluster, connect_external_cluster, start_container_cluster
 from fixtures.engine import check_docker_host, check_state_dir, ensure_engine
 from fixtures.errors import BadInputError
-from fixtures.image import build_image
-from fixtures.options import argument, druid_version, http_url, seconds
+from fixtures.options import argument, distribution_path, druid_version, http_url, seconds
 from fixtures.releases import default_version
+from fixtures.source import check_source, druid_image
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +38,13 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "--druid-version",
         type=argument(druid_version, "--druid-version"),
         help=f"the release to start without --druid-url ({default_version()})",
+    )
+    parser.add_argument(
+        "--druid-distribution",
+        type=argument(distribution_path, "--druid-distribution"),
+        metavar="PATH",
+        help="without --druid-url: start this build (an apache-druid-*-bin.tar.gz or its "
+        "directory) instead of a release",
     )
     parser.add_argument(
         "--druid-startup-timeout",
@@ -64,12 +71,16 @@ def admin_from_environment() -> Credentials:
 def check_cluster_options(args: argparse.Namespace) -> None:
     """What ``cluster_for`` would refuse, refused before anything else is done."""
     if args.druid_url is not None:
-        if args.druid_version is not None:
-            raise BadInputError("--druid-url checks a running cluster: it takes no --druid-version")
+        if args.druid_version is not None or args.druid_distribution is not None:
+            raise BadInputError(
+                "--druid-url checks a running cluster: it takes no --druid-version or "
+                "--druid-distribution"
+            )
         admin_from_environment()
     elif args.druid_coordinator_url is not None:
         raise BadInputError("--druid-coordinator-url goes with --druid-url")
     else:
+        check_source(args.druid_version, None, args.druid_distribution)
         check_state_dir()  # DRUID_CONFORMANCE_CACHE
         check_docker_host()
 
@@ -89,11 +100,10 @@ def cluster_for(
         yield connect_external_cluster(args.druid_url, args.druid_coordinator_url, admin)
         return
     ensure_engine()
-    version = args.druid_version or default_version()
-    built = build_image(version)
+    image = druid_image(args.druid_version, None, args.druid_distribution)
     cluster = start_container_cluster(
-        built.tag,
-        version,
+        image.tag,
+        image.version,
         run_id,
         logs_dir,
         timeout=args.druid_startup_timeout,
