@@ -16,9 +16,10 @@ from fixtures.source import check_source
 LIB = ("druid-server-{v}.jar", "druid-processing-{v}.jar", "guava-16.0.1.jar")
 
 
-def _tree(
-    root: Path, version: str, extensions: tuple[str, ...] = ("druid-basic-security",)
-) -> Path:
+BOTH = ("druid-basic-security", "druid-multi-stage-query")
+
+
+def _tree(root: Path, version: str, extensions: tuple[str, ...] = BOTH) -> Path:
     for jar in LIB:
         (root / "lib").mkdir(parents=True, exist_ok=True)
         (root / "lib" / jar.format(v=version)).write_bytes(b"jar")
@@ -107,8 +108,11 @@ def test_what_is_not_a_distribution_is_refused_in_one_line(tmp_path: Path) -> No
     assert "no lib/ directory" in _refusal(tmp_path)
     (tmp_path / "notes.txt").write_text("not a tarball")
     assert "not a readable tar archive" in _refusal(tmp_path / "notes.txt")
-    no_security = _tree(tmp_path / "a", "30.0.0", extensions=())
+    no_security = _tree(tmp_path / "a", "30.0.0", extensions=("druid-multi-stage-query",))
     assert "no extensions/druid-basic-security/" in _refusal(no_security)
+    no_msq = _tree(tmp_path / "e", "34.0.0", extensions=("druid-basic-security",))
+    assert "no extensions/druid-multi-stage-query/, which the suite's" in _refusal(no_msq)
+    read_distribution(_tree(tmp_path / "f", "35.0.0", extensions=("druid-basic-security",)))
     two = _tree(tmp_path / "b", "30.0.0")
     (two / "lib" / "druid-server-31.0.0.jar").write_bytes(b"jar")
     assert "not one lib/druid-server-<version>.jar (found 2)" in _refusal(two)
