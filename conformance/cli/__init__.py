@@ -28,6 +28,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "conformance.cli.certify",
     "conformance.cli.verify",
     "conformance.cli.benchmark",
+    "conformance.cli.mutate",
 )
 
 
