@@ -115,7 +115,12 @@ def test_what_is_not_a_distribution_is_refused_in_one_line(tmp_path: Path) -> No
     read_distribution(_tree(tmp_path / "f", "35.0.0", extensions=("druid-basic-security",)))
     two = _tree(tmp_path / "b", "30.0.0")
     (two / "lib" / "druid-server-31.0.0.jar").write_bytes(b"jar")
-    assert "not one lib/druid-server-<version>.jar (found 2)" in _refusal(two)
+    assert "2 druid-server jars (lib/druid-server-30.0.0.jar, lib/druid-server-31.0.0.jar)" in (
+        _refusal(two)
+    )
+    no_server = _tree(tmp_path / "g", "30.0.0")
+    (no_server / "lib" / "druid-server-30.0.0.jar").unlink()
+    assert "no lib/druid-server-<version>.jar in it; expected" in _refusal(no_server)
     old = _tree(tmp_path / "c", "0.22.1")
     assert "older than any release" in _refusal(old)
 
