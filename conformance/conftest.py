@@ -30,6 +30,7 @@ from conformance.oracle import (
     runtime_properties,
 )
 from conformance.runner.checks import Outcome
+from conformance.runner.pool import IdentityPool
 from conformance.runner.run import Run
 from conformance.runner.scenario import Judge, ScenarioRunner, SteeringDrift
 from conformance.test_support import UserFactory
@@ -570,6 +571,19 @@ def judge(pytestconfig: pytest.Config, cluster: Cluster, run: Run, seeds: list[s
 
 
 @pytest.fixture(scope="session")
+def identity_pool(
+    security: SecurityAdmin, barrier: PropagationBarrier, run: Run
+) -> Iterator[IdentityPool]:
+    """The run's pool of users and roles (``conformance/runner/pool.py``), removed at its end."""
+    pool = IdentityPool(security, barrier, run, f"pool{run.tag}")
+    try:
+        yield pool
+    finally:
+        run.facts["identity_pool"] = {"users": len(pool.users), "writes": pool.writes}
+        pool.close()
+
+
+@pytest.fixture(scope="session")
 def scenario_runner(
     security: SecurityAdmin,
     barrier: PropagationBarrier,
@@ -577,7 +591,14 @@ def scenario_runner(
     admin_client: DruidClient,
     judge: Judge,
     cluster: Cluster,
+    identity_pool: IdentityPool,
 ) -> ScenarioRunner:
     return ScenarioRunner(
-        security, barrier, router, admin_client, judge, lambda: liveness_problem(cluster)
+        security,
+        barrier,
+        router,
+        admin_client,
+        judge,
+        lambda: liveness_problem(cluster),
+        pool=identity_pool,
     )

@@ -87,6 +87,11 @@ class Run:
         """Record how long ``name`` took, in seconds (rounded to the millisecond)."""
         self.timings[name] = round(seconds, 3)
 
+    def add_time(self, name: str, seconds: float) -> None:
+        """Add ``seconds`` to the total of ``name`` (a phase timed many times, e.g.
+        ``provisioning``), rounded to the millisecond."""
+        self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 3)
+
     def record_check(self, check: Check) -> None:
         """Keep a check, write its line (with its exchange's number) to the history, and count
         it for the heartbeat."""

@@ -28,6 +28,7 @@ from conformance.oracle import Case, Verdict, decide
 from conformance.oracle.permissions import Permission, ResourceAction
 from conformance.runner import deviations
 from conformance.runner.checks import Check, case_to_json
+from conformance.runner.pool import IdentityPool
 from conformance.runner.run import Run
 from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.errors import InfrastructureError
@@ -186,6 +187,7 @@ class ScenarioRunner:
         admin: DruidClient,
         judge: Judge,
         liveness: Callable[[], str | None] | None = None,
+        pool: IdentityPool | None = None,
     ) -> None:
         self.security = security
         self.barrier = barrier
@@ -193,6 +195,7 @@ class ScenarioRunner:
         self.admin = admin
         self.judge = judge
         self.liveness = liveness
+        self.pool = pool
 
     @contextmanager
     def provisioned(self, users: Sequence[UserSpec]) -> Iterator[None]:
@@ -200,6 +203,7 @@ class ScenarioRunner:
         delete them afterwards (also when the body raises)."""
         created_users: list[str] = []
         created_roles: list[str] = []
+        started = time.monotonic()
         try:
             for user in users:
                 self.judge.run.history.secret(user.password)
@@ -210,7 +214,10 @@ class ScenarioRunner:
                         self.security.create_role(role.name, role.grants)
                         created_roles.append(role.name)
                     self.security.assign(user.name, role.name)
+            self.judge.run.add_time("provisioning", time.monotonic() - started)
+            started = time.monotonic()
             self.barrier.wait()
+            self.judge.run.add_time("propagation_barrier", time.monotonic() - started)
             yield
         finally:
             for name in created_roles:
@@ -235,11 +242,16 @@ class ScenarioRunner:
         The steering judged the task API's questions: on another API that API's rules judge
         each request, and no steered case is compared.
 
+        With a ``pool``, the scenario's users are the pool's (``IdentityPool.bind``: only the
+        permission lists change); without, they are created and deleted around the requests.
+
         Raises ``SteeringDrift`` when a steered request's verdict is not the steering's,
         ``InfrastructureError`` when Druid does not answer (or a query never ends).
         """
         if operation is not None:
             scenario = scenario.asking(operation)
+        if self.pool is not None:
+            return self._exercise(self.pool.bind(scenario), _API[api])
         with self.provisioned(scenario.users):
             return self._exercise(scenario, _API[api])
 

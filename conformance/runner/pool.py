@@ -1,0 +1,158 @@
+"""Identities made once per run: the users a scenario acts as, with their roles, reused.
+
+Provisioning each scenario's users anew cost about nine basic-security writes per user (create,
+password, authorizer user, role, permission list, assignment, then three deletions) and was half
+of a ``ci`` run's time with Druid (issue 15). A scenario's users and roles matter to Druid only
+through who holds which permissions, so the pool keeps users whose passwords and role
+assignments are made once, and an example only replaces the permission lists of the pool's roles:
+its ``i``-th user is pool user ``i`` and that user's ``j``-th role is pool user ``i``'s role
+``j``. A permission list is replaced whole (basic-security's ``POST .../permissions``), and
+every pool role an example does not use is emptied, so no grant leaks from one example to the
+next; a list already as wanted is not written again. After any write the propagation barrier is
+waited on once, as before.
+
+A role two users of one scenario share is given to each as a copy: what a user may do depends
+only on the permissions of its roles. Scenarios about users and roles themselves (the state
+machine, authentication) create and delete their own.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field, replace
+
+from conformance.runner.run import Run
+from fixtures.client import Credentials
+from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
+from strategies.grants import RoleSpec, UserSpec
+from strategies.identities import NoCredentials
+from strategies.scenario import Request, Scenario, credentials
+
+
+@dataclass
+class PoolUser:
+    """A user of the pool: its name and password (set once) and the roles assigned to it once,
+    in order (``<user>_r<j>``)."""
+
+    name: str
+    password: str
+    roles: list[str] = field(default_factory=list)
+
+
+class IdentityPool:
+    """Users and roles made on first need and removed by :meth:`close`; :meth:`bind` gives a
+    scenario their identities.
+
+    ``prefix`` starts every name (the run's tag keeps runs apart). Each write goes through
+    ``security`` (InfrastructureError or BadCredentialsError as it raises them), and every
+    password becomes a secret of ``run``'s history.
+    """
+
+    def __init__(
+        self, security: SecurityAdmin, barrier: PropagationBarrier, run: Run, prefix: str
+    ) -> None:
+        self.security = security
+        self.barrier = barrier
+        self.run = run
+        self.prefix = prefix
+        self.users: list[PoolUser] = []
+        self.lists: dict[str, tuple[Grant, ...]] = {}  # role -> the list last written
+        self.writes = 0  # basic-security writes made, for the figures
+
+    # -- the pool ---------------------------------------------------------------------------
+    def _grow(self, scenario: Scenario) -> None:
+        """Enough users, and enough roles for each, for ``scenario``."""
+        while len(self.users) < len(scenario.users):
+            user = PoolUser(f"{self.prefix}_{len(self.users)}", secrets.token_urlsafe(16))
+            self.run.history.secret(user.password)
+            self.security.create_user(Credentials(user.name, user.password))
+            self.users.append(user)
+            self.writes += 3
+        for spec, user in zip(scenario.users, self.users, strict=False):
+            while len(user.roles) < len(spec.roles):
+                role = f"{user.name}_r{len(user.roles)}"
+                self.security.create_role(role)
+                self.security.assign(user.name, role)
+                self.lists[role] = ()
+                user.roles.append(role)
+                self.writes += 3
+
+    def _wanted(self, scenario: Scenario) -> dict[str, tuple[Grant, ...]]:
+        """Every pool role's whole permission list for ``scenario`` (empty when unused)."""
+        wanted: dict[str, tuple[Grant, ...]] = dict.fromkeys(self.lists, ())
+        for spec, user in zip(scenario.users, self.users, strict=False):
+            for role_spec, role in zip(spec.roles, user.roles, strict=False):
+                wanted[role] = role_spec.grants
+        return wanted
+
+    def bind(self, scenario: Scenario) -> Scenario:
+        """``scenario`` acted by pool users holding exactly its roles' permissions; Druid holds
+        them when this returns (the barrier was waited on after any write)."""
+        before, started = self.writes, time.monotonic()
+        self._grow(scenario)
+        for role, grants in self._wanted(scenario).items():
+            if self.lists[role] != grants:
+                self.security.set_permissions(role, grants)
+                self.lists[role] = grants
+                self.writes += 1
+        self.run.add_time("provisioning", time.monotonic() - started)
+        if self.writes != before:
+            started = time.monotonic()
+            self.barrier.wait()
+            self.run.add_time("propagation_barrier", time.monotonic() - started)
+        return self._renamed(scenario)
+
+    def _renamed(self, scenario: Scenario) -> Scenario:
+        """The same scenario with each user replaced by its pool user (name, password, roles);
+        a login with the user's own credentials becomes the pool user's, any other is kept."""
+        as_pool = {
+            spec.name: UserSpec(
+                user.name,
+                user.password,
+                tuple(
+                    RoleSpec(role, role_spec.grants)
+                    for role_spec, role in zip(spec.roles, user.roles, strict=False)
+                ),
+            )
+            for spec, user in zip(scenario.users, self.users, strict=False)
+        }
+        originals = {spec.name: spec for spec in scenario.users}
+
+        def request(asked: Request) -> Request:
+            login: Credentials | NoCredentials = asked.login
+            actor = as_pool[asked.actor.name]
+            if isinstance(login, Credentials) and login == credentials(originals[asked.actor.name]):
+                login = credentials(actor)
+            return replace(asked, actor=actor, login=login)
+
+        return replace(
+            scenario,
+            users=tuple(as_pool[spec.name] for spec in scenario.users),
+            submit=request(scenario.submit),
+            follow_ups=tuple(request(r) for r in scenario.follow_ups),
+        )
+
+    def leaks(self) -> list[str]:
+        """What Druid holds that the pool did not set (read back from the Coordinator): a
+        role's permission list other than the last written, a user's roles other than those
+        assigned. Empty when the pool's invariant holds."""
+        found = []
+        for user in self.users:
+            held = self.security.user_roles(user.name)
+            if held != frozenset(user.roles):
+                found.append(f"user {user.name} holds roles {sorted(held)}, not {user.roles}")
+            for role in user.roles:
+                listed = self.security.role_permissions(role)
+                if listed != self.lists[role]:
+                    found.append(f"role {role} holds {listed}, not {self.lists[role]}")
+        return found
+
+    def close(self) -> None:
+        """Remove every role and user of the pool (also after a failure)."""
+        users, self.users = self.users, []
+        for user in users:
+            for role in user.roles:
+                self.security.delete_role(role)
+                self.lists.pop(role, None)
+            self.security.delete_user(user.name)
