@@ -340,6 +340,18 @@ def throughput_lines(figures: dict[str, Any]) -> list[str]:
             f"{figures['scenario_seconds']:.1f} s of scenario time (their requests and judging, "
             f"no provisioning) = {rate('checked_operations_per_second_of_scenario_time')}"
         )
+    calls = figures["test_call_seconds"]
+    if calls:
+
+        def share(key: str) -> str:
+            seconds = float(figures.get(key) or 0.0)
+            return f"{seconds:.1f} s ({100 * seconds / calls:.0f}%)"
+
+        lines.append(
+            f"time in test calls: provisioning {share('provisioning_seconds')}, propagation "
+            f"barrier {share('propagation_barrier_seconds')}, scenarios "
+            f"{share('scenario_seconds')}; peak memory {figures.get('peak_memory_mib')} MiB"
+        )
     return lines
 
 

@@ -63,6 +63,12 @@ THROUGHPUT = {
         "Checked operations of the scenarios (requests judged, without provisioning).",
     ),
     "scenario_seconds": ("scenario", "seconds", "The scenarios' own time."),
+    "provisioning_seconds": ("provisioning", "seconds", "Writes to the security API in tests."),
+    "propagation_barrier_seconds": (
+        "propagation_barrier",
+        "seconds",
+        "Waits until security changes reached the Broker and the Overlord.",
+    ),
 }
 RATES = {
     "checked_operations_per_second_of_wall_time": "wall_time",

@@ -326,6 +326,9 @@ def test_throughput_names_what_each_figure_divides_by(tmp_path: Path) -> None:
     run.checks.extend([None] * 28)  # type: ignore[list-item]  # only counted
     run.time_operations(28, 4.1)
     run.test_call_seconds = 100.0
+    run.add_time("provisioning", 20.0)
+    run.add_time("provisioning", 10.0)  # a phase's times add up
+    run.add_time("propagation_barrier", 20.0)
     figures = run.throughput()
     assert figures["checked_operations"] == 28
     assert 155.0 <= figures["wall_seconds"] < 156.0
@@ -336,6 +339,11 @@ def test_throughput_names_what_each_figure_divides_by(tmp_path: Path) -> None:
     assert "28 checked operations in 155.0 s of wall time" in lines[0]
     assert "= 0.18/s" in lines[0] and "100.0 s of test calls = 0.28/s" in lines[0]
     assert "28 of them in 4.1 s of scenario time" in lines[1] and lines[1].endswith("= 6.83/s")
+    assert lines[2].startswith(
+        "time in test calls: provisioning 30.0 s (30%), propagation barrier 20.0 s (20%), "
+        "scenarios 4.1 s (4%); peak memory "
+    )
+    assert figures["peak_memory_mib"] > 10  # this very process: a Python with pytest loaded
     assert throughput_lines(Run.create(tmp_path, History).throughput()) == []  # no check, no figure
 
 

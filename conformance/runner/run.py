@@ -4,6 +4,7 @@ figures."""
 from __future__ import annotations
 
 import json
+import resource
 import secrets
 import time
 from collections import Counter
@@ -39,6 +40,11 @@ class HistorySink(Protocol):
 def new_run_id() -> str:
     """``20260101T120000Z-1a2b3c``: the UTC time of the start and 6 random hex digits."""
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+def peak_memory_mib() -> float:
+    """This process's peak resident set size so far, in MiB (``getrusage``; Linux: KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 @dataclass
@@ -141,7 +147,9 @@ class Run:
         """Checked operations per second, three ways: of the scenarios' own time (the requests
         judged and the oracle, without provisioning), of the tests' call phases (provisioning and
         propagation included, fixtures such as the cluster start not), and of the run's wall time
-        (everything from start-up to the summary: image, cluster, seeding, every test)."""
+        (everything from start-up to the summary: image, cluster, seeding, every test). Also the
+        seconds of provisioning writes and of propagation waits within the tests, and the
+        process's peak resident memory (MiB)."""
         checks = len(self.checks)
         wall = self.wall_seconds
 
@@ -159,6 +167,10 @@ class Run:
             "checked_operations_per_second_of_scenario_time": rate(
                 self.operations, self.operation_seconds
             ),
+            # where the tests' time went: writes to the security API, waits for propagation
+            "provisioning_seconds": self.timings.get("provisioning", 0.0),
+            "propagation_barrier_seconds": self.timings.get("propagation_barrier", 0.0),
+            "peak_memory_mib": peak_memory_mib(),
         }
 
     def write_summary(self) -> Path:
