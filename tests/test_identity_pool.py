@@ -169,6 +169,7 @@ def test_the_same_grants_again_write_nothing_and_wait_for_nothing(tmp_path: Path
     pool.bind(smaller)
     assert store.writes == writes + 1  # one role emptied, nothing else
     assert barrier.waits == waits + 1
+    assert barrier.users_unchanged == 1  # the first wait also waited for the new user
 
 
 def test_logins_follow_their_users_and_other_logins_are_kept(tmp_path: Path) -> None:

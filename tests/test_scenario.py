@@ -109,9 +109,11 @@ class Sink:
 
 class Barrier:
     waits = 0
+    users_unchanged = 0  # waits told only roles and permission lists changed
 
-    def wait(self) -> None:
+    def wait(self, users_changed: bool = True) -> None:
         self.waits += 1
+        self.users_unchanged += not users_changed
 
 
 @dataclasses.dataclass

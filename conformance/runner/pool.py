@@ -89,7 +89,7 @@ class IdentityPool:
     def bind(self, scenario: Scenario) -> Scenario:
         """``scenario`` acted by pool users holding exactly its roles' permissions; Druid holds
         them when this returns (the barrier was waited on after any write)."""
-        before, started = self.writes, time.monotonic()
+        before, started, users = self.writes, time.monotonic(), len(self.users)
         self._grow(scenario)
         for role, grants in self._wanted(scenario).items():
             if self.lists[role] != grants:
@@ -99,7 +99,7 @@ class IdentityPool:
         self.run.add_time("provisioning", time.monotonic() - started)
         if self.writes != before:
             started = time.monotonic()
-            self.barrier.wait()
+            self.barrier.wait(users_changed=len(self.users) != users)
             self.run.add_time("propagation_barrier", time.monotonic() - started)
         return self._renamed(scenario)
 
