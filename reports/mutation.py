@@ -25,6 +25,12 @@ from reports.reproduce import replay_command
 from reports.summary import exit_meaning
 
 KILLED, SURVIVED, ERROR = "killed", "survived", "error"
+# what ``druid-conformance mutate``'s own exit statuses mean (Matrix.exit_status)
+EXIT_MEANINGS = {
+    0: "every mutant was killed",
+    1: "a mutant survived",
+    16: "a mutant's run ended in an error: it is neither killed nor survived",
+}
 SCHEMA = 1
 JSON_FILE = "mutation.json"
 TEXT_FILE = "mutation.txt"
@@ -103,6 +109,7 @@ class MutantResult:
 
     @property
     def status(self) -> str:
+        """``killed``, ``survived`` or ``error``: what its run came to."""
         return self.outcome.status
 
 
@@ -119,6 +126,7 @@ class Matrix:
     results: tuple[MutantResult, ...] = field(default=())
 
     def with_result(self, result: MutantResult) -> Matrix:
+        """This matrix with one more mutant's result."""
         return Matrix(
             self.druid_version,
             self.image,
@@ -129,6 +137,7 @@ class Matrix:
         )
 
     def named(self, status: str) -> list[MutantResult]:
+        """The results of that status (killed, survived, error), in the order run."""
         return [r for r in self.results if r.status == status]
 
     @property
@@ -268,6 +277,7 @@ def to_json(matrix: Matrix) -> dict[str, Any]:
         "counts": {s: len(matrix.named(s)) for s in (KILLED, SURVIVED, ERROR)},
         "survivors": [r.name for r in matrix.named(SURVIVED)],
         "exit_status": matrix.exit_status,
+        "exit_meaning": EXIT_MEANINGS[matrix.exit_status],
     }
 
 

@@ -222,6 +222,21 @@ def test_a_survivor_and_an_error_are_told_apart_by_the_exit_status(tmp_path: Pat
     assert errored.meaning == "infrastructure error"
 
 
+def test_a_recorded_kill_reads_as_it_was_measured() -> None:
+    """A real run (Druid 27.0.0, 2026-11-29, ``-k test_cell``) with ``query-select-public``
+    active: its junit.xml and summary.json as written, its history cut to the new findings."""
+    outcome = mutation.read_run(DATA / "query-select-public", 1)
+    assert outcome.status == mutation.KILLED and outcome.checks == 40
+    assert outcome.failure is not None and outcome.example is not None
+    assert outcome.failure.test == "test_properties::test_cell[status x SELECT_LITERAL x forbidden]"
+    assert outcome.failure.message.startswith("conformance.runner.checks.NewDeviation: NEW-DEV")
+    assert outcome.example.describe() == (
+        "status answered 200 where 403 is documented (over-permissive, rule "
+        "sqli.interact.select): SELECT 0 AS c0 holding nothing "
+        "[status x SELECT_LITERAL x forbidden; case 20261129T224654Z-f3e20f-36]"
+    )
+
+
 def test_junit_that_is_not_xml_is_bad_input(tmp_path: Path) -> None:
     (tmp_path / "junit.xml").write_text("<testsuites")
     with pytest.raises(BadInputError, match="not XML"):
@@ -283,6 +298,7 @@ def test_the_matrix_json_is_written_with_the_text(tmp_path: Path) -> None:
     assert document["counts"] == {"killed": 1, "survived": 1, "error": 1}
     assert document["survivors"] == ["first-role-only"]
     assert document["exit_status"] == 1
+    assert document["exit_meaning"] == "a mutant survived"
     killed = document["mutants"][0]
     assert killed["name"] == "partial-regex" and killed["status"] == "killed"
     assert killed["caught_by"]["test"].endswith("[status x SELECT_JOIN x forbidden]")

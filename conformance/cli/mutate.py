@@ -179,7 +179,6 @@ def _check_baseline(result: mutation.MutantResult, log: Path) -> None:
 def handle(args: argparse.Namespace) -> int:
     from conformance.cluster_settings import from_items
     from fixtures.cluster import start_container_cluster
-    from reports.summary import exit_meaning
 
     chosen = mutants.select(args.mutant)
     settings = required_settings(args.druid_setting, chosen)
@@ -233,7 +232,7 @@ def handle(args: argparse.Namespace) -> int:
     json_path, text_path = mutation.write(campaign, matrix)
     print("\n".join(mutation.text_lines(matrix)))
     print(f"kill matrix: {json_path} and {text_path}")
-    print(f"exit {matrix.exit_status}: {exit_meaning(matrix.exit_status)}")
+    print(f"exit {matrix.exit_status}: {mutation.EXIT_MEANINGS[matrix.exit_status]}")
     return matrix.exit_status
 
 
