@@ -41,7 +41,8 @@ public class Decision {
       if (role == null) {
         continue;
       }
-      for (BasicAuthorizerPermission permission : permissionsThatCount(role.getPermissions())) {
+      for (BasicAuthorizerPermission permission :
+          permissionsThatCount(role.getPermissions(), resource, action)) {
         if (grants(permission, resource, action)) {
           return new Access(true);
         }
@@ -60,9 +61,9 @@ public class Decision {
     return roleNames;
   }
 
-  /** The permissions looked at, of all a role's permissions. */
+  /** The permissions looked at, of all a role's permissions, for ``action`` on ``resource``. */
   protected List<BasicAuthorizerPermission> permissionsThatCount(
-      List<BasicAuthorizerPermission> permissions) {
+      List<BasicAuthorizerPermission> permissions, Resource resource, Action action) {
     return permissions;
   }
 

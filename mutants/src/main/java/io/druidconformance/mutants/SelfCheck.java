@@ -99,6 +99,7 @@ public final class SelfCheck {
             "readers",
             Arrays.asList(
                 permission(ResourceType.DATASOURCE, "wiki", Action.READ),
+                permission(ResourceType.DATASOURCE, "koalas", Action.READ),
                 permission(ResourceType.DATASOURCE, "koalas", Action.WRITE))));
     roles.put(
         "writers",
