@@ -57,6 +57,13 @@ def test_every_listed_class_exists_and_says_the_bug_it_models() -> None:
             assert "Real-world bug" in source.read_text(), source
 
 
+def test_the_readme_lists_every_mutant_with_its_bug() -> None:
+    readme = (mutants.MUTANTS_DIR.parent / "README.md").read_text()
+    section = readme.split("## Mutation testing", 1)[1].split("\n## ", 1)[0]
+    for entry in mutants.mutants():
+        assert f"| `{entry.name}` | {entry.bug}" in section, entry.name
+
+
 def test_a_mutant_that_needs_a_setting_names_one_the_suite_knows() -> None:
     from conformance.cluster_settings import from_items
 
