@@ -67,11 +67,14 @@ def test_known_deviation(
     scenario = example_scenario(entry, run.tag)
     checks = scenario_runner.run(scenario)
     assert_conforms(checks)  # a disagreement the entry does not explain is new
-    acting = scenario.others[0] if scenario.others else scenario.submitter
+    # the example's actor is its one other user, or the submitter when it has none (by role
+    # in the scenario, not by name: the run's identity pool acts under its own names)
+    acting_is_submitter = not scenario.others
     target = [
         c
         for c in checks
-        if c.case.operation == entry.example.operation and c.exchange.user == acting.name
+        if c.case.operation == entry.example.operation
+        and c.case.actor_is_submitter == acting_is_submitter
     ]
     assert target, f"the example of {entry.id} never reached {entry.example.operation}"
     seen = any(c.outcome is Outcome.KNOWN_DEVIATION for c in target)
