@@ -9,6 +9,9 @@
 4. checked operations per second against the real cluster: scenarios run through the suite
    (provisioning and propagation excluded, as in a run's throughput line), next to the same
    HTTP requests sent with a bare ``requests`` session, and the ratio of the two.
+5. whole examples per second (provisioning and propagation included), with users made anew for
+   each example and with the run's identity pool (``conformance/runner/pool.py``), the seconds
+   each spent provisioning and waiting for propagation, and the ratio of the two rates.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import requests
 from conformance.cli.target import add_options, check_cluster_options, cluster_for
 from conformance.oracle import Case, decide
 from conformance.oracle.permissions import Action, Permission
+from conformance.runner.pool import IdentityPool
 from conformance.runner.run import Run
 from conformance.runner.scenario import Judge, ScenarioRunner, fresh_identity
 from fixtures import options
@@ -115,6 +119,51 @@ def checked_rate(runner: ScenarioRunner, run: Run, scenarios: int) -> tuple[int,
     return run.operations, run.operation_seconds
 
 
+GRANT_SETS = (SUBMITTER, (Grant("DATASOURCE", "wiki.*", "READ"), *SUBMITTER[1:]))
+
+
+def example_rates(runner: ScenarioRunner, run: Run, scenarios: int) -> list[str]:
+    """Whole examples (provisioning, propagation, requests, judging) per second: users made
+    anew for each example, then the run's identity pool; the grants alternate between two
+    sets, so the pool writes every time as a run's examples do."""
+    lines, rates = [], []
+    for label, pool in (
+        ("fresh users per example", None),
+        ("identity pool", IdentityPool(runner.security, runner.barrier, run, f"bpool{run.tag}")),
+    ):
+        runner.pool = pool
+        before = dict(run.timings)
+        checked, started = run.operations, time.monotonic()
+        try:
+            for number in range(scenarios):
+                grants = GRANT_SETS[number % 2]
+                runner.run(
+                    Scenario.everyone_asks(
+                        SQL,
+                        "bench",
+                        fresh_identity(f"bench_{run.tag}_s", grants),
+                        (fresh_identity(f"bench_{run.tag}_o", OTHER),),
+                    )
+                )
+        finally:
+            if pool is not None:
+                pool.close()
+        seconds, count = time.monotonic() - started, run.operations - checked
+        spent = {
+            k: run.timings.get(k, 0.0) - before.get(k, 0.0)
+            for k in ("provisioning", "propagation_barrier")
+        }
+        rates.append(count / seconds)
+        lines.append(
+            f"examples, {label}: {count} checked operations in {seconds:.1f} s = "
+            f"{count / seconds:.2f} per second (provisioning {spent['provisioning']:.1f} s, "
+            f"propagation barrier {spent['propagation_barrier']:.1f} s)"
+        )
+    runner.pool = None
+    lines.append(f"ratio identity pool / fresh users: {rates[1] / rates[0]:.2f}")
+    return lines
+
+
 def raw_rate(
     cluster: Cluster, runner: ScenarioRunner, run: Run, scenarios: int
 ) -> tuple[int, float]:
@@ -166,9 +215,11 @@ def cluster_figures(cluster: Cluster, scenarios: int) -> list[str]:
         )
         checked, checked_s = checked_rate(runner, run, scenarios)
         raw, raw_s = raw_rate(cluster, runner, run, scenarios)
+        examples = example_rates(runner, run, scenarios)
         run.history.close()
     suite, bare = checked / checked_s, raw / raw_s
     return [
+        *examples,
         f"checked operations: {checked} in {checked_s:.2f} s = {suite:.1f} per second "
         f"({scenarios} scenarios through the suite: recorded, judged, registry consulted)",
         f"raw HTTP requests:  {raw} in {raw_s:.2f} s = {bare:.1f} per second "
