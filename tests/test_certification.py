@@ -12,10 +12,11 @@ import tarfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conformance.cli import certify, main
+from conformance.cli import certify, child, main
 from conformance.cli.certify import run_files, run_pytest
 from conformance.runner import deviations
 from fixtures.errors import BadInputError
@@ -219,8 +220,8 @@ def test_certify_lets_pytest_clean_up_after_ctrl_c(
     started: list[int] = []
     real_popen = subprocess.Popen
 
-    def popen(command: list[str]) -> subprocess.Popen[bytes]:
-        process = real_popen(command)
+    def popen(command: list[str], **options: Any) -> subprocess.Popen[bytes]:
+        process = real_popen(command, **options)
         started.append(process.pid)
         threading.Thread(
             target=_interrupt_both_when_ready, args=(marker, started, signum), daemon=True
@@ -237,7 +238,7 @@ def test_certify_lets_pytest_clean_up_after_ctrl_c(
     finally:
         signal.signal(signal.SIGINT, previous)
     assert marker.read_text() == "cleaned up"  # not killed before its teardown
-    assert signal.getsignal(signal.SIGTERM) is not certify._terminate_as_interrupt
+    assert signal.getsignal(signal.SIGTERM) is not child.terminate_as_interrupt
 
 
 def test_certify_judges_the_bundle_it_wrote(

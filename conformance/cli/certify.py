@@ -15,8 +15,6 @@ import hashlib
 import json
 import os
 import platform
-import signal
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,19 +23,17 @@ from hypothesis import settings
 
 import conformance
 from conformance import hypothesis_profiles
+from conformance.cli.child import INTERRUPT_GRACE, run_interruptibly
+from conformance.cli.target import add_distribution_option
 from conformance.exit_codes import ExitCode
 from conformance.runner.deviations import REGISTRY_DIR
 from fixtures import options
 from fixtures.errors import BadInputError, InfrastructureError
-from fixtures.progress import say
 from fixtures.source import check_source
 from reports import bundle, certification, product, records
 from reports.summary import suite_version
 
 SUITE_DIR = Path(conformance.__file__).parent
-# After Ctrl-C, how long pytest may take to remove its users, roles and the cluster it started,
-# and to write the run's reports, before it is stopped.
-INTERRUPT_GRACE = 180.0
 
 
 def _names_a_path(pytest_args: list[str]) -> bool:
@@ -143,29 +139,9 @@ def run_files(run_dir: Path) -> dict[str, bytes]:
 
 
 def run_pytest(command: list[str], grace: float = INTERRUPT_GRACE) -> int:
-    """Run pytest and return its exit status. On Ctrl-C (which the terminal sends to pytest as
-    well) wait for pytest to tear down and write its reports instead of killing it, as
-    ``subprocess.run`` would: a killed run leaves its users, roles and container behind."""
-    process = subprocess.Popen(command)
-    # SIGTERM (a CI job cancelled) as Ctrl-C; pytest, in the same process group, does the same
-    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
-    try:
-        return process.wait()
-    except KeyboardInterrupt:
-        say(f"interrupted, no bundle: waiting up to {grace:.0f} s for pytest to clean up")
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            say("pytest did not finish cleaning up in time: stopping it")
-            process.kill()
-            process.wait()
-        raise
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _terminate_as_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+    """Run pytest and return its exit status; on Ctrl-C or SIGTERM wait for it to tear down
+    and write its reports (``child.run_interruptibly``), then raise KeyboardInterrupt."""
+    return run_interruptibly(command, grace, interrupted="interrupted, no bundle")
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -237,11 +213,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=options.argument(options.docker_image, "--druid-image"),
         help="without --druid-url: the image to start",
     )
-    parser.add_argument(
-        "--druid-distribution",
-        type=options.argument(options.distribution_path, "--druid-distribution"),
-        metavar="PATH",
-        help="without --druid-url: the build to start (apache-druid-*-bin.tar.gz or its directory)",
+    add_distribution_option(
+        parser,
+        "without --druid-url: the build to start (apache-druid-*-bin.tar.gz or its directory)",
     )
     parser.add_argument(
         "--druid-setting",

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import conformance
+from conformance.cli.child import run_interruptibly
 from conformance.exit_codes import ExitCode
 from conformance.oracle.profiles import runtime_properties
 from fixtures import mutants, options
@@ -49,7 +48,6 @@ OWN_OPTIONS = (
     "--junitxml",
 )
 # After Ctrl-C, how long a pytest run may take to remove its users and roles.
-INTERRUPT_GRACE = 180.0
 BASELINE = mutants.Mutant(mutants.NONE, "baseline", "-", None, "none: druid-basic-security itself")
 
 
@@ -104,28 +102,11 @@ def pytest_command(
     return [*command, *pytest_args]
 
 
-def _terminate_as_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def run_pytest(command: list[str], env: dict[str, str], log: Path) -> int:
     """Run one pytest, its output to ``log``; its exit status. On Ctrl-C (which pytest gets as
     well) wait for it to remove what it made, then raise KeyboardInterrupt."""
     with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-        previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
-        try:
-            return process.wait()
-        except KeyboardInterrupt:
-            say(f"interrupted: waiting up to {INTERRUPT_GRACE:.0f} s for pytest to clean up")
-            try:
-                process.wait(timeout=INTERRUPT_GRACE)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            raise
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+        return run_interruptibly(command, env=env, output=out)
 
 
 def run_one(

@@ -22,6 +22,16 @@ from fixtures.releases import default_version
 from fixtures.source import check_source, druid_image
 
 
+def add_distribution_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--druid-distribution PATH`` (checked as a path here, as a distribution when used)."""
+    parser.add_argument(
+        "--druid-distribution",
+        type=argument(distribution_path, "--druid-distribution"),
+        metavar="PATH",
+        help=help,
+    )
+
+
 def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--druid-url",
@@ -39,12 +49,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         type=argument(druid_version, "--druid-version"),
         help=f"the release to start without --druid-url ({default_version()})",
     )
-    parser.add_argument(
-        "--druid-distribution",
-        type=argument(distribution_path, "--druid-distribution"),
-        metavar="PATH",
-        help="without --druid-url: start this build (an apache-druid-*-bin.tar.gz or its "
-        "directory) instead of a release",
+    add_distribution_option(
+        parser,
+        "without --druid-url: start this build (an apache-druid-*-bin.tar.gz or its directory) "
+        "instead of a release",
     )
     parser.add_argument(
         "--druid-startup-timeout",
