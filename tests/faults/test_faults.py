@@ -129,11 +129,24 @@ def _lines_of(reports: Path, kind: str) -> int:
     return history.read_text(encoding="utf-8").count(f'"type": "{kind}"')
 
 
+def _as_in_a_terminal() -> None:
+    """In the child: SIGINT as a terminal's Ctrl-C finds it. A shell that starts these tests in
+    the background (``./dev test &``, a CI runner's ``bash -c '... &'``) leaves SIGINT ignored,
+    and a Python started so never gets a KeyboardInterrupt: the SIGINT fault would go unseen."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list[str], reports: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     argv = [str(BIN / "pytest"), "conformance", "-p", "no:cacheprovider",
             "--reports-dir", str(reports), *args]  # fmt: skip
     return subprocess.Popen(
-        argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        argv,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=_as_in_a_terminal,
     )
 
 
@@ -144,7 +157,8 @@ def _wait_for(what: str, check: Condition, process: subprocess.Popen[str]) -> No
             raise AssertionError(f"the run ended ({process.returncode}) before {what}:\n{output}")
         return check.check()
 
-    wait_until(Condition(what, guarded), START_TIMEOUT)
+    # polls at most 0.25 s apart: a fault "after the first check" lands well before the last
+    wait_until(Condition(what, guarded), START_TIMEOUT, max_interval=0.25)
 
 
 def _finish(
