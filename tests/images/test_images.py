@@ -25,6 +25,7 @@ from typing import Any
 import docker
 import pytest
 
+from fixtures.distribution import DISTRIBUTION_LABEL
 from fixtures.releases import default_version
 from fixtures.replica import ABSENT_PROGRAMS, replica_tag
 from reports import certification
@@ -110,18 +111,28 @@ def _distribution_from_image(image: str, dest: Path) -> Path:
     return tarball
 
 
+def _remove_images_of(tarball: Path) -> None:
+    client = docker.from_env()
+    for image in client.images.list(filters={"label": DISTRIBUTION_LABEL}):
+        if str(image.labels.get(DISTRIBUTION_LABEL, "")).startswith(f"{tarball.resolve()} "):
+            client.images.remove(image.id, force=True)
+
+
 def test_a_distribution_is_the_druid_under_test(tmp_path: Path) -> None:
     built = _druid_conformance("image", "build", "--druid-version", VERSION)
     assert built.returncode == 0, built.stderr[-2000:]
     tarball = _distribution_from_image(f"druid-conformance/druid:{VERSION}", tmp_path)
 
-    done, summary = _suite(
-        tmp_path / "reports",
-        "conformance/test_deviations.py",
-        "conformance/test_basics.py",
-        "--druid-distribution",
-        str(tarball),
-    )
+    try:
+        done, summary = _suite(
+            tmp_path / "reports",
+            "conformance/test_deviations.py",
+            "conformance/test_basics.py",
+            "--druid-distribution",
+            str(tarball),
+        )
+    finally:  # a tarball of its own each time: its image (0.6 GB) is of no later use
+        _remove_images_of(tarball)
     assert done.returncode == 0, done.stdout[-3000:]
     assert summary["druid_version"] == VERSION  # what the started Druid reports
     assert f":{VERSION}-dist-" in summary["image"]
