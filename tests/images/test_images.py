@@ -25,7 +25,7 @@ from typing import Any
 import docker
 import pytest
 
-from fixtures.distribution import DISTRIBUTION_LABEL
+from fixtures.distribution import images_built_from
 from fixtures.releases import default_version
 from fixtures.replica import ABSENT_PROGRAMS, replica_tag
 from reports import certification
@@ -113,9 +113,8 @@ def _distribution_from_image(image: str, dest: Path) -> Path:
 
 def _remove_images_of(tarball: Path) -> None:
     client = docker.from_env()
-    for image in client.images.list(filters={"label": DISTRIBUTION_LABEL}):
-        if str(image.labels.get(DISTRIBUTION_LABEL, "")).startswith(f"{tarball.resolve()} "):
-            client.images.remove(image.id, force=True)
+    for image in images_built_from(client, tarball):
+        client.images.remove(image.id, force=True)
 
 
 def test_a_distribution_is_the_druid_under_test(tmp_path: Path) -> None:
