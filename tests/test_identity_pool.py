@@ -148,10 +148,33 @@ def test_after_each_bind_druid_holds_exactly_the_scenarios_grants(
             assert store.permissions_of(user.name) == set(original.grants())
             assert set(user.grants()) == set(original.grants())
             assert user.permissions() == original.permissions()
-        used = {role.name for user in bound.users for role in user.roles}
-        assert all(not store.roles[r] for r in store.roles if r not in used)
+        roles = [role for user in bound.users for role in user.roles]
+        assert all(set(store.roles[role.name]) == set(role.grants) for role in roles)
         assert pool.leaks() == []
         assert (barrier.waits - waits) == (store.writes != writes)  # a barrier after any write
+    pool.close()
+    assert store.users == set() and store.roles == {} and store.assigned == {}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(scenarios(), min_size=1, max_size=4), min_size=1, max_size=4))
+def test_a_batch_gets_disjoint_users_holding_its_grants_behind_one_barrier(
+    tmp_path_factory: Any, batches: list[list[Scenario]]
+) -> None:
+    pool, store, barrier, _ = _world(tmp_path_factory.mktemp("pool"))
+    for batch in batches:
+        writes, waits = store.writes, barrier.waits
+        bound = pool.bind_all(batch)
+        names = [user.name for scenario in bound for user in scenario.users]
+        assert len(names) == len(set(names))  # no pool user acts in two scenarios of a batch
+        for scenario, ours in zip(batch, bound, strict=True):
+            for original, user in zip(scenario.users, ours.users, strict=True):
+                assert store.permissions_of(user.name) == set(original.grants())
+                assert user.permissions() == original.permissions()
+        roles = [role for scenario in bound for user in scenario.users for role in user.roles]
+        assert all(set(store.roles[role.name]) == set(role.grants) for role in roles)
+        assert pool.leaks() == []
+        assert (barrier.waits - waits) == (store.writes != writes)  # one barrier per batch
     pool.close()
     assert store.users == set() and store.roles == {} and store.assigned == {}
 
@@ -167,9 +190,29 @@ def test_the_same_grants_again_write_nothing_and_wait_for_nothing(tmp_path: Path
     assert (store.writes, barrier.waits) == (writes, waits)
     smaller = Scenario.everyone_asks("SELECT 1", "k", fresh_identity("sub", []), ())
     pool.bind(smaller)
-    assert store.writes == writes + 1  # one role emptied, nothing else
+    assert store.writes == writes + 1  # its one role emptied, nothing else
     assert barrier.waits == waits + 1
     assert barrier.users_unchanged == 1  # the first wait also waited for the new user
+
+
+def test_an_identity_whose_lists_are_already_as_wanted_is_chosen_and_costs_no_write(
+    tmp_path: Path,
+) -> None:
+    pool, store, barrier, _ = _world(tmp_path)
+    reader = [Grant("DATASOURCE", "wikipedia", "READ")]
+    writer = [Grant("DATASOURCE", "koalas", "WRITE")]
+
+    def scenario(first: list[Grant], second: list[Grant]) -> Scenario:
+        return Scenario.everyone_asks(
+            "SELECT 1", "k", fresh_identity("a", first), (fresh_identity("b", second),)
+        )
+
+    pool.bind(scenario(reader, writer))
+    writes, waits = store.writes, barrier.waits
+    swapped = pool.bind(scenario(writer, reader))  # the same two identities, the other way
+    assert (store.writes, barrier.waits) == (writes, waits)
+    assert [set(u.grants()) for u in swapped.users] == [set(writer), set(reader)]
+    assert pool.leaks() == []
 
 
 def test_logins_follow_their_users_and_other_logins_are_kept(tmp_path: Path) -> None:
