@@ -10,6 +10,7 @@ one ``Scenario`` type and the one executor.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,6 +33,7 @@ from conformance.runner.scenario import (
     fresh_identity,
 )
 from fixtures.client import Credentials, DruidClient, Exchange
+from fixtures.errors import InfrastructureError
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
 from strategies.grants import UserSpec
 from strategies.identities import NO_CREDENTIALS
@@ -439,3 +441,58 @@ def test_checks_keep_their_json_shape(tmp_path: Path) -> None:
     [check, *_] = druid.runner.run(_table())
     assert isinstance(check, Check)
     assert set(check.to_json()) >= {"label", "cell", "case", "verdict", "observed_status"}
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def test_a_batch_is_asked_at_once_and_judged_as_each_scenario_alone(tmp_path: Path) -> None:
+    cells = [
+        Cell(Operation.STATUS, QueryKind.SELECT_DATASOURCE, VerdictKind.FORBIDDEN),
+        Cell(Operation.CANCEL, QueryKind.INSERT_FROM_LITERAL, VerdictKind.ALLOWED),
+        Cell(Operation.SUBMIT, QueryKind.SELECT_JOIN, VerdictKind.FORBIDDEN),
+    ]
+    batch = [steered(cell) for cell in cells]
+    met = threading.Barrier(
+        len(batch), timeout=5
+    )  # broken unless the submits are in flight at once
+
+    def meeting(method: str, path: str, user: str | None) -> tuple[int, Any]:
+        if method == "POST" and path == "/druid/v2/sql/task":
+            met.wait()
+        return polite(method, path, user)
+
+    druid = fake(tmp_path / "batch", meeting)
+    together = druid.runner.run_batch(batch)
+    alone = [fake(tmp_path / f"alone{n}").runner.run(s) for n, s in enumerate(batch)]
+
+    def judged(checks: list[Check]) -> list[tuple[str, VerdictKind, object]]:
+        return [(c.label, c.verdict.verdict, c.case.permissions) for c in checks]
+
+    assert [judged(c) for c in together] == [judged(c) for c in alone]
+    # recorded in the batch's order, with case ids counting up in that order
+    flat = [check for checks in together for check in checks]
+    assert druid.run.checks == flat
+    assert [c.case.id for c in flat] == [f"{druid.run.id}-{n}" for n in range(1, len(flat) + 1)]
+    assert druid.run.operations == len(flat)
+
+
+def test_a_batch_asks_every_scenario_and_then_raises_the_first_error(tmp_path: Path) -> None:
+    cells = [
+        Cell(Operation.STATUS, QueryKind.SELECT_DATASOURCE, VerdictKind.ALLOWED),
+        Cell(Operation.STATUS, QueryKind.SELECT_LITERAL, VerdictKind.ALLOWED),
+    ]
+    batch = [steered(cell) for cell in cells]
+    failing = batch[0].submitter.name
+
+    def refusing(method: str, path: str, user: str | None) -> tuple[int, Any]:
+        if user == failing and method == "POST":
+            raise InfrastructureError("connection refused")
+        return polite(method, path, user)
+
+    druid = fake(tmp_path, refusing)
+    with pytest.raises(InfrastructureError, match="refused"):
+        druid.runner.run_batch(batch)
+    # the other scenario was asked to its end (its status and the admin's clean-up)
+    assert ("GET", f"{TASK}/status", batch[1].aimed.actor.name) in druid.asked()
+    assert druid.run.checks == []  # nothing is judged from a batch that did not end

@@ -13,9 +13,11 @@ steering judged, and :class:`Judge` raises :class:`SteeringDrift` when the two v
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,6 +30,7 @@ from conformance.oracle import Case, Verdict, decide
 from conformance.oracle.permissions import Permission, ResourceAction
 from conformance.runner import deviations
 from conformance.runner.checks import Check, case_to_json
+from conformance.runner.overlap import overlapped
 from conformance.runner.pool import IdentityPool
 from conformance.runner.run import Run
 from fixtures.client import Credentials, DruidClient, Exchange
@@ -42,6 +45,9 @@ STATEMENTS_API = "statements"
 RESULTS_TIMEOUT = 180.0
 """Seconds a ``results`` request waits for its query to end before asking (then an
 ``InfrastructureError``)."""
+PARALLEL_SCENARIOS = 3
+"""Scenarios of a batch asked at once: an MSQ query holds two task slots (controller and worker)
+and the suite's cluster has six, so three queries run side by side and a fourth would queue."""
 
 
 def fresh_identity(prefix: str, grants: Iterable[Grant], out: str = "") -> UserSpec:
@@ -196,6 +202,7 @@ class ScenarioRunner:
         self.judge = judge
         self.liveness = liveness
         self.pool = pool
+        self._abandoned = threading.Event()  # set when the run is interrupted mid-batch
 
     @contextmanager
     def provisioned(self, users: Sequence[UserSpec]) -> Iterator[None]:
@@ -248,42 +255,82 @@ class ScenarioRunner:
         Raises ``SteeringDrift`` when a steered request's verdict is not the steering's,
         ``InfrastructureError`` when Druid does not answer (or a query never ends).
         """
-        if operation is not None:
-            scenario = scenario.asking(operation)
-        if self.pool is not None:
-            return self._exercise(self.pool.bind(scenario), _API[api])
-        with self.provisioned(scenario.users):
-            return self._exercise(scenario, _API[api])
+        [checks] = self.run_batch([scenario], api, operation)
+        return checks
 
-    def _exercise(self, scenario: Scenario, api: _Api) -> list[Check]:
+    def run_batch(
+        self, scenarios: Sequence[Scenario], api: str = TASK_API, operation: str | None = None
+    ) -> list[list[Check]]:
+        """:meth:`run` for independent scenarios at once: their users are provisioned together
+        behind one propagation barrier, their requests are asked concurrently (at most
+        ``PARALLEL_SCENARIOS`` scenarios at a time; each scenario's own requests stay in
+        order), and then every answer is judged in the batch's order, so that checks, their
+        ids and their verdicts do not depend on which thread answered first.
+
+        Returns one list of checks per scenario, in order. Raises as :meth:`run`; when several
+        scenarios fail, the first one's error (in the batch's order) once all have ended.
+        """
+        if operation is not None:
+            scenarios = [scenario.asking(operation) for scenario in scenarios]
+        if self.pool is not None:
+            return self._exercise(self.pool.bind_all(scenarios), _API[api])
+        with self.provisioned([user for scenario in scenarios for user in scenario.users]):
+            return self._exercise(scenarios, _API[api])
+
+    def _exercise(self, scenarios: Sequence[Scenario], api: _Api) -> list[list[Check]]:
         started = time.monotonic()
+        transcripts = overlapped(
+            [functools.partial(self._ask, api, scenario) for scenario in scenarios],
+            PARALLEL_SCENARIOS,
+            self._abandoned,
+        )
+        checks = [
+            self._judged_all(api, scenario, transcript)
+            for scenario, transcript in zip(scenarios, transcripts, strict=True)
+        ]
+        asked = sum(len(scenario_checks) for scenario_checks in checks)
+        self.judge.run.time_operations(asked, time.monotonic() - started)
+        return checks
+
+    def _ask(self, api: _Api, scenario: Scenario) -> list[_Answer]:
+        """Send the scenario's requests (in any thread): its answers, not yet judged."""
         answer = self._live(
             api.submit(self._client(scenario.submit), scenario.sql, scenario.context)
         )
-        checks = [self._judged(api, scenario, scenario.submit, answer)]
+        answers = [_Answer(scenario.submit, answer)]
         query_id = api.query_id(answer)
         if query_id is not None:
             try:
-                checks += self._follow_ups(api, scenario, query_id)
+                answers += self._follow_ups(api, scenario, query_id)
             finally:  # hygiene: never leave a task holding slots (a statement's id is its task's)
                 self.admin.cancel_task(query_id)
-        self.judge.run.time_operations(len(checks), time.monotonic() - started)
-        return checks
+        return answers
 
-    def _follow_ups(self, api: _Api, scenario: Scenario, query_id: str) -> Iterator[Check]:
+    def _follow_ups(self, api: _Api, scenario: Scenario, query_id: str) -> Iterator[_Answer]:
         for request in scenario.follow_ups:
             if request.operation == "results":
                 owner = self.router.as_user(credentials(scenario.submitter))
-                state = api.wait_until_done(owner, query_id, RESULTS_TIMEOUT)
+                state = api.wait_until_done(owner, query_id, RESULTS_TIMEOUT, self._abandoned)
                 if state != "SUCCESS":  # results of a failed query are no question of rights
-                    event(f"results not judged: the query ended {state}")
-                    label = f"{api.op(request.operation)} x {scenario.kind}"
-                    self.judge.run.not_judged(label, f"the query ended {state}")
+                    yield _Answer(request, None, state)
                     continue
             exchange = self._live(api.perform(request.operation, self._client(request), query_id))
-            yield self._judged(api, scenario, request, exchange)
+            yield _Answer(request, exchange)
             if request.operation == "cancel" and exchange.status // 100 == 2:
                 return  # one successful cancel ends the query; stop there
+
+    def _judged_all(self, api: _Api, scenario: Scenario, answers: Sequence[_Answer]) -> list[Check]:
+        """Judge a scenario's answers in order (in the test's thread: Hypothesis's ``event``
+        and the judge's case ids belong there)."""
+        checks = []
+        for answer in answers:
+            if answer.exchange is None:
+                event(f"results not judged: the query ended {answer.final_state}")
+                label = f"{api.op(answer.request.operation)} x {scenario.kind}"
+                self.judge.run.not_judged(label, f"the query ended {answer.final_state}")
+                continue
+            checks.append(self._judged(api, scenario, answer.request, answer.exchange))
+        return checks
 
     def _live(self, exchange: Exchange) -> Exchange:
         """The exchange, to be judged; InfrastructureError for a 5xx from a cluster that is
@@ -317,6 +364,16 @@ class ScenarioRunner:
             authenticated=request.authenticated,
             steered=request.steered if api.name == TASK_API else None,
         )
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """Druid's answer to one request of a scenario, before it is judged; ``exchange`` None
+    when the request was not sent (a ``results`` of a query that ended ``final_state``)."""
+
+    request: Request
+    exchange: Exchange | None
+    final_state: str = ""
 
 
 class _Api:
@@ -360,12 +417,22 @@ class _Api:
         action = {"status": self.status, "cancel": self.cancel, "results": self.results}
         return action[operation](client, query_id)
 
-    def wait_until_done(self, owner: DruidClient, query_id: str, timeout: float) -> str:
+    def wait_until_done(
+        self,
+        owner: DruidClient,
+        query_id: str,
+        timeout: float,
+        abandoned: threading.Event | None = None,
+    ) -> str:
         """Wait until the query ends; its final state. On the statements API only the owner
-        may ask (Druid 27 answers 403 even to the admin), so ``owner`` is the submitter."""
+        may ask (Druid 27 answers 403 even to the admin), so ``owner`` is the submitter.
+        Raises InfrastructureError after ``timeout`` seconds, or once ``abandoned`` is set
+        (the run was interrupted)."""
         final: dict[str, str] = {}
 
         def ended() -> str | None:
+            if abandoned is not None and abandoned.is_set():
+                raise InfrastructureError(f"gave up waiting for query {query_id}: run interrupted")
             body = self.status(owner, query_id).body
             if not isinstance(body, dict):
                 return "no status yet"
