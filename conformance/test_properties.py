@@ -1,19 +1,24 @@
 """The suite's core property: for generated worlds, queries and actors, Druid answers submit,
 status and cancel as the oracle (the documentation) says.
 
-``test_cell`` runs once per coverage cell (operation x query kind x verdict, 98 on Druid 27),
-with the grants steered at that cell's verdict, so that every cell is hit in every run; the
-other tests draw freely across cells, on the task API and on the statements API.
+``test_cell`` runs once per operation and query kind (33 on Druid 27), each example a batch of
+one scenario per verdict of that pair (the coverage cells, 98 on Druid 27), with the grants
+steered at the cell's verdict, so that every cell is hit in every run; the other tests draw
+batches freely across cells, on the task API and on the statements API. A batch's scenarios are
+provisioned behind one propagation barrier and asked concurrently (``ScenarioRunner.run_batch``).
 A disagreement that no known deviation explains fails with Hypothesis' minimal example, the
 oracle's reasoning, the HTTP exchange and a command that reruns it.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from conformance import cluster_settings
@@ -30,14 +35,41 @@ pytestmark = pytest.mark.druid
 
 # The one executor, under the name the bodies below call it by: a derandomised profile (ci)
 # seeds each body's examples with a hash of its source, so a new name would draw new examples.
-run_steered = ScenarioRunner.run
+run_steered = ScenarioRunner.run_batch
+
+BATCH = 3
+"""Scenarios per example of the free-drawing tests (as many as ``PARALLEL_SCENARIOS``): each
+test runs its profile's examples divided by this, so it asks as many scenarios as before."""
+
+
+def cell_groups(cells: Sequence[Cell]) -> list[tuple[Cell, ...]]:
+    """The cells grouped by operation and query kind, in the order of first appearance: the
+    verdicts of one question, provisioned and asked as one batch."""
+    groups: dict[tuple[Operation, object], list[Cell]] = {}
+    for cell in cells:
+        groups.setdefault((cell.operation, cell.kind), []).append(cell)
+    return [tuple(group) for group in groups.values()]
+
+
+def _group_id(group: tuple[Cell, ...]) -> str:
+    return f"{group[0].operation.value} x {group[0].kind.value}"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """One ``test_cell`` per cell that exists under the run's ``--druid-setting``s."""
-    if "cell" in metafunc.fixturenames:
+    """One ``test_cell`` per operation and query kind with a cell under the run's
+    ``--druid-setting``s."""
+    if "cells" in metafunc.fixturenames:
         cells = feasible_cells(settings=cluster_settings.of(metafunc.config))
-        metafunc.parametrize("cell", cells, ids=str)
+        metafunc.parametrize("cells", cell_groups(cells), ids=_group_id)
+
+
+def _batches(scenario: SearchStrategy[Scenario]) -> SearchStrategy[list[Scenario]]:
+    return st.lists(scenario, min_size=BATCH, max_size=BATCH)
+
+
+def _batch_examples() -> int:
+    """The profile's examples per test, as batches of ``BATCH`` scenarios."""
+    return max(1, math.ceil(settings().max_examples / BATCH))
 
 
 @pytest.fixture(scope="session")
@@ -67,23 +99,26 @@ def _reproduce(request: pytest.FixtureRequest, run: Run) -> str:
     return command + "  (add --druid-url to reuse a running cluster)"
 
 
-def _checked(checks: list[Check], request: pytest.FixtureRequest, run: Run) -> None:
-    assert_conforms(checks, reproduce=_reproduce(request, run))
+def _checked(checks: list[list[Check]], request: pytest.FixtureRequest, run: Run) -> None:
+    flat = [check for scenario_checks in checks for check in scenario_checks]
+    assert_conforms(flat, reproduce=_reproduce(request, run))
 
 
 def test_cell(
-    cell: Cell,
+    cells: tuple[Cell, ...],
     scenario_runner: ScenarioRunner,
     namer: Namer,
     judge: Judge,
     run: Run,
     request: pytest.FixtureRequest,
 ) -> None:
+    """Every verdict of one operation and query kind: a batch of one scenario per cell."""
+
     @settings(max_examples=examples_per_cell(run.facts.get("hypothesis_profile", "ci")))
-    @given(_scenarios_for(judge, namer, cells=[cell]))
+    @given(st.tuples(*(_scenarios_for(judge, namer, cells=[cell]) for cell in cells)))
     @aborts_on_infrastructure
-    def conforms(scenario: Scenario) -> None:
-        _checked(run_steered(scenario_runner, scenario, TASK_API), request, run)
+    def conforms(batch: tuple[Scenario, ...]) -> None:
+        _checked(run_steered(scenario_runner, batch, TASK_API), request, run)
 
     conforms()
 
@@ -97,10 +132,11 @@ def test_free_scenarios(
 ) -> None:
     """Any cell, several roles per user, bystanders: the combinations the cells do not fix."""
 
-    @given(_scenarios_for(judge, namer, bystanders=2))
+    @settings(max_examples=_batch_examples())
+    @given(_batches(_scenarios_for(judge, namer, bystanders=2)))
     @aborts_on_infrastructure
-    def conforms(scenario: Scenario) -> None:
-        _checked(run_steered(scenario_runner, scenario, TASK_API), request, run)
+    def conforms(batch: list[Scenario]) -> None:
+        _checked(run_steered(scenario_runner, batch, TASK_API), request, run)
 
     conforms()
 
@@ -120,10 +156,11 @@ def test_statements_api(
     # results are steered like status (both read the query); the oracle judges by the API's rules
     steer = Operation.STATUS if operation == "results" else Operation(operation)
 
-    @given(_scenarios_for(judge, namer, operations=[steer]))
+    @settings(max_examples=_batch_examples())
+    @given(_batches(_scenarios_for(judge, namer, operations=[steer])))
     @aborts_on_infrastructure
-    def conforms(scenario: Scenario) -> None:
-        checks = run_steered(scenario_runner, scenario, STATEMENTS_API, operation)
+    def conforms(batch: list[Scenario]) -> None:
+        checks = run_steered(scenario_runner, batch, STATEMENTS_API, operation)
         _checked(checks, request, run)
 
     conforms()

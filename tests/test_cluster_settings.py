@@ -77,9 +77,21 @@ def test_pytest_refuses_an_unknown_setting_in_one_line_with_the_bad_input_code()
     assert "--druid-setting: unknown setting 'authorizeEverything'" in done.stdout + done.stderr
 
 
-def test_pytest_collects_one_cell_test_per_cell_of_the_declared_settings() -> None:
+def test_pytest_collects_one_cell_test_per_question_batching_every_cell_of_the_settings() -> None:
+    from conformance.test_properties import cell_groups
+
+    settings = {"authorizeQueryContextParams": True}
+    groups = cell_groups(feasible_cells(settings=settings))
+    assert sorted(cell for group in groups for cell in group) == sorted(
+        feasible_cells(settings=settings)
+    )
+    assert all(len({(c.operation, c.kind) for c in group}) == 1 for group in groups)
+    [literal] = [g for g in groups if str(g[0]).startswith("submit x SELECT_LITERAL")]
+    assert "submit x SELECT_LITERAL x forbidden" in {str(cell) for cell in literal}
     done = _collect("authorizeQueryContextParams=true")
-    assert "test_cell[submit x SELECT_LITERAL x forbidden]" in done.stdout
+    collected = [line for line in done.stdout.splitlines() if "::test_cell[" in line]
+    assert len(collected) == len(groups)
+    assert "conformance/test_properties.py::test_cell[submit x SELECT_LITERAL]" in collected
 
 
 def test_certify_passes_the_declared_settings_to_the_run() -> None:
