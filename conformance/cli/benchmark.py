@@ -10,8 +10,9 @@
    (provisioning and propagation excluded, as in a run's throughput line), next to the same
    HTTP requests sent with a bare ``requests`` session, and the ratio of the two.
 5. whole examples per second (provisioning and propagation included), with users made anew for
-   each example and with the run's identity pool (``conformance/runner/pool.py``), the seconds
-   each spent provisioning and waiting for propagation, and the ratio of the two rates.
+   each example, with the run's identity pool (``conformance/runner/pool.py``) one example at a
+   time, and with the pool in batches of three asked concurrently (as the suite runs them), the
+   seconds each spent provisioning and waiting for propagation, and the ratios of the rates.
 """
 
 from __future__ import annotations
@@ -33,7 +34,12 @@ from conformance.oracle import Case, decide
 from conformance.oracle.permissions import Action, Permission
 from conformance.runner.pool import IdentityPool
 from conformance.runner.run import Run
-from conformance.runner.scenario import Judge, ScenarioRunner, fresh_identity
+from conformance.runner.scenario import (
+    PARALLEL_SCENARIOS,
+    Judge,
+    ScenarioRunner,
+    fresh_identity,
+)
 from fixtures import options
 from fixtures.client import Credentials, DruidClient
 from fixtures.cluster import Cluster, liveness_problem
@@ -119,32 +125,51 @@ def checked_rate(runner: ScenarioRunner, run: Run, scenarios: int) -> tuple[int,
     return run.operations, run.operation_seconds
 
 
-GRANT_SETS = (SUBMITTER, (Grant("DATASOURCE", "wiki.*", "READ"), *SUBMITTER[1:]))
+def _bench_scenario(run: Run, number: int) -> Scenario:
+    return Scenario.everyone_asks(
+        SQL,
+        "bench",
+        fresh_identity(
+            f"bench_{run.tag}_s", (*SUBMITTER, Grant("DATASOURCE", f"bench_{number}", "READ"))
+        ),
+        (fresh_identity(f"bench_{run.tag}_o", OTHER),),
+    )
 
 
 def example_rates(runner: ScenarioRunner, run: Run, scenarios: int) -> list[str]:
-    """Whole examples (provisioning, propagation, requests, judging) per second: users made
-    anew for each example, then the run's identity pool; the grants alternate between two
-    sets, so the pool writes every time as a run's examples do."""
+    """Whole examples (provisioning, propagation, requests, judging) per second, three ways:
+    users made anew for each example; the run's identity pool, one example at a time; the pool
+    with batches of ``PARALLEL_SCENARIOS`` examples behind one barrier, asked concurrently (as
+    ``test_properties.py`` runs them). Each submitter's grants are the example's own (one
+    datasource name per example), so the pool writes at least once per example, as a run's
+    generated grants, fresh names included, make it write."""
     lines, rates = [], []
-    for label, pool in (
-        ("fresh users per example", None),
-        ("identity pool", IdentityPool(runner.security, runner.barrier, run, f"bpool{run.tag}")),
-    ):
-        runner.pool = pool
+    ways = [
+        ("fresh users per example", False, 1),
+        ("identity pool", True, 1),
+        (f"identity pool, batches of {PARALLEL_SCENARIOS}", True, PARALLEL_SCENARIOS),
+    ]
+    for label, pooled, batch in ways:
+        pool = (
+            IdentityPool(runner.security, runner.barrier, run, f"bp{batch}{run.tag}")
+            if pooled
+            else None
+        )
+        way = ScenarioRunner(
+            runner.security,
+            runner.barrier,
+            runner.router,
+            runner.admin,
+            runner.judge,
+            runner.liveness,
+            pool=pool,
+        )
         before = dict(run.timings)
         checked, started = run.operations, time.monotonic()
         try:
-            for number in range(scenarios):
-                grants = GRANT_SETS[number % 2]
-                runner.run(
-                    Scenario.everyone_asks(
-                        SQL,
-                        "bench",
-                        fresh_identity(f"bench_{run.tag}_s", grants),
-                        (fresh_identity(f"bench_{run.tag}_o", OTHER),),
-                    )
-                )
+            for first in range(0, scenarios, batch):
+                numbers = range(first, min(first + batch, scenarios))
+                way.run_batch([_bench_scenario(run, number) for number in numbers])
         finally:
             if pool is not None:
                 pool.close()
@@ -159,8 +184,9 @@ def example_rates(runner: ScenarioRunner, run: Run, scenarios: int) -> list[str]
             f"{count / seconds:.2f} per second (provisioning {spent['provisioning']:.1f} s, "
             f"propagation barrier {spent['propagation_barrier']:.1f} s)"
         )
-    runner.pool = None
     lines.append(f"ratio identity pool / fresh users: {rates[1] / rates[0]:.2f}")
+    lines.append(f"ratio batches / identity pool one at a time: {rates[2] / rates[1]:.2f}")
+    lines.append(f"ratio batches / fresh users: {rates[2] / rates[0]:.2f}")
     return lines
 
 
