@@ -1,0 +1,83 @@
+"""Credentials from public reports: non-ASCII names and passwords, what a 401 echoes.
+
+HTTP Basic (RFC 7617) sends ``user:password`` as UTF-8 bytes here (the suite builds the header
+itself, ``fixtures.client._Utf8BasicAuth``), and basic-security's credentials API takes any
+password, so a user made with such a name or password must be able to log in: each user below
+submits ``SELECT 1`` with its own credentials, judged by the oracle as an authenticated user
+holding nothing. A 401 must not echo the user name it was sent (a name such as
+``<script>x</script>`` would be reflected); that is not in Druid's MSQ security pages and is
+asserted as such, the answer also judged by the oracle as a 401.
+
+Not here yet (issue 14): a password holding ``:`` (RFC 7617 splits at the first colon only).
+Druid 27.0.0 answered 401 to such a user's correct credentials (``pa:ss``, ``:pa``, ``pa:``,
+``:::``; observed 2026-11-30, as apache/druid#12379 reported for LDAP); it joins once the
+deviation registry can name a login's shape, so that the observation is registered, not a
+failure of every run.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+
+from conformance.runner.checks import assert_conforms
+from conformance.runner.run import Run
+from conformance.runner.scenario import Judge, ScenarioRunner
+from fixtures.client import Credentials, DruidClient, Exchange
+from strategies.grants import UserSpec
+
+pytestmark = pytest.mark.druid
+
+LITERAL = "SELECT 1"
+
+PASSWORDS = {
+    "non-ASCII": "pässwörd-ß-密码",
+    "spaces and symbols": "p w=\"'%+&/\\",
+}
+
+
+def _judged(judge: Judge, label: str, exchange: Exchange, authenticated: bool) -> None:
+    check = judge.check(
+        label,
+        "submit",
+        exchange,
+        sql=LITERAL,
+        context={},
+        permissions=(),
+        actor_is_submitter=True,
+        authenticated=authenticated,
+    )
+    assert_conforms([check])
+
+
+@pytest.mark.parametrize("password", list(PASSWORDS.values()), ids=list(PASSWORDS))
+def test_a_user_logs_in_with_any_password_the_api_accepted(
+    password: str, router: DruidClient, judge: Judge, scenario_runner: ScenarioRunner, run: Run
+) -> None:
+    user = UserSpec(f"cred_{run.tag}_{secrets.token_hex(3)}", password, ())
+    with scenario_runner.provisioned([user]):
+        exchange = router.as_user(Credentials(user.name, password)).submit_task(LITERAL)
+    _judged(judge, "submit (a password from a public report)", exchange, authenticated=True)
+
+
+def test_a_user_with_a_non_ascii_name_logs_in(
+    router: DruidClient, judge: Judge, scenario_runner: ScenarioRunner, run: Run
+) -> None:
+    user = UserSpec(f"üser_{run.tag}_{secrets.token_hex(3)}", secrets.token_urlsafe(12), ())
+    with scenario_runner.provisioned([user]):
+        exchange = router.as_user(Credentials(user.name, user.password)).submit_task(LITERAL)
+    _judged(judge, "submit (a non-ASCII user name)", exchange, authenticated=True)
+
+
+def _text(exchange: Exchange) -> str:
+    body = exchange.body
+    return body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+
+
+def test_a_401_does_not_echo_the_user_name(router: DruidClient, judge: Judge) -> None:
+    name = f"<script>x{secrets.token_hex(3)}</script>"
+    exchange = router.as_user(Credentials(name, secrets.token_urlsafe(12))).submit_task(LITERAL)
+    _judged(judge, "submit (an unknown user named like markup)", exchange, authenticated=False)
+    assert name not in _text(exchange), f"the 401 echoes the user name it was sent: {exchange}"
