@@ -7,6 +7,7 @@ the same files the run wrote, so what they show is what was recorded, not what i
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -169,9 +170,14 @@ def rejudge(run: RecordedRun, check: Mapping[str, Any]) -> Check:
     except (CaseError, KeyError) as error:
         raise BadInputError(f"{run.dir}: check {check.get('cell')}: {error}") from None
     judged = Check(
-        str(check["label"]), case, verdict, recorded_exchange(run, check), check["druid_version"]
+        str(check["label"]),
+        case,
+        verdict,
+        recorded_exchange(run, check),
+        check["druid_version"],
+        login=tuple(str(trait) for trait in check.get("login", ())),
     )
     deviation = deviations.explain(judged)
     if deviation is None:
         return judged
-    return Check(judged.label, case, verdict, judged.exchange, judged.druid_version, deviation)
+    return dataclasses.replace(judged, deviation_id=deviation)

@@ -184,3 +184,51 @@ def test_the_registry_covers_only_what_was_observed() -> None:
         assert entry.range.last_confirmed in entry.druid_versions, entry.id
         assert not entry.applies_to("26.0.0"), "nothing was observed before 27.0.0"
         assert not entry.applies_to("28.0.0"), "nothing was observed after 27.0.0"
+
+
+def _colon_check(password: str, status: int) -> object:
+    from conformance.oracle import Case, decide
+    from conformance.runner.checks import Check
+    from fixtures.client import Credentials, Exchange
+
+    case = Case(id="c1", operation="submit", sql="SELECT 1", permissions=())
+    login = Credentials("someone", password).traits()
+    exchange = Exchange("POST", "/druid/v2/sql/task", "someone", None, status, "", 0.0, 0.0, 1)
+    return Check("submit (a password)", case, decide(case), exchange, "27.0.0", login=login)
+
+
+def test_a_login_condition_explains_only_checks_whose_credentials_had_that_shape() -> None:
+    from conformance.runner.checks import Check
+
+    (entry,) = [e for e in ENTRIES if e.id == "DRUID-BASIC-COLON-PASSWORD"]
+    colon = _colon_check("pa:ss", 401)
+    plain = _colon_check("plain-password", 401)
+    assert isinstance(colon, Check) and isinstance(plain, Check)
+    assert colon.login == ("password-with-colon",) and plain.login == ()
+    assert entry.matches(colon)
+    assert deviations.explain(colon) == entry.id
+    # the same 401 for a password without a colon is no known deviation: it is new
+    assert not entry.matches(plain) and deviations.explain(plain) is None
+    assert entry.example.submitter_password is not None
+    assert ":" in entry.example.submitter_password
+    assert colon.to_json()["login"] == ["password-with-colon"]
+    assert "login" not in plain.to_json()  # histories without such logins do not change
+
+
+@pytest.mark.parametrize(
+    ("user", "password", "traits"),
+    [
+        ("alice", "secret", ()),
+        ("alice", "pa:ss", ("password-with-colon",)),
+        ("üser", "pässwörd", ("non-ascii-password", "non-ascii-user")),
+        ("alice", ":", ("password-with-colon",)),
+    ],
+)
+def test_credentials_traits_name_the_shape_never_the_content(
+    user: str, password: str, traits: tuple[str, ...]
+) -> None:
+    from fixtures.client import Credentials
+
+    found = Credentials(user, password).traits()
+    assert found == traits
+    assert not any(password in trait or user in trait for trait in found)

@@ -57,6 +57,7 @@ class Check:
     exchange: Exchange
     druid_version: str
     deviation_id: str | None = None  # set when a known deviation explains a disagreement
+    login: tuple[str, ...] = ()  # the sent credentials' traits (``Credentials.traits``)
 
     @property
     def agrees(self) -> bool:
@@ -117,6 +118,7 @@ class Check:
             "case": case_to_json(self.case),
             "verdict": self.verdict.to_json(),
             "observed_status": self.exchange.status,
+            **({"login": list(self.login)} if self.login else {}),
         }
 
     def explain(self) -> str:

@@ -45,7 +45,7 @@ _FIELDS = frozenset(
     }
 )
 _RANGE_FIELDS = frozenset({"first_observed", "last_confirmed", "fixed_in"})
-_WHEN_FIELDS = frozenset({"kinds", "actor_lacks", "actor_holds", "actor_is_submitter"})
+_WHEN_FIELDS = frozenset({"kinds", "actor_lacks", "actor_holds", "actor_is_submitter", "login"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class Example:
     operation: str
     submitter: tuple[dict[str, str], ...]
     actor: tuple[dict[str, str], ...] | None  # None: the submitter acts
+    submitter_password: str | None = None  # a password of this shape (else a random one)
 
     @classmethod
     def from_toml(cls, raw: Mapping[str, Any], where: str) -> Example:
@@ -67,11 +68,13 @@ class Example:
         mistyped field. An ``actor`` of ``"submitter"`` or none means the submitter acts."""
         try:
             actor = raw.get("actor")
+            password = raw.get("submitter_password")
             return cls(
                 sql=str(raw["sql"]),
                 operation=str(raw["operation"]),
                 submitter=tuple(dict(p) for p in raw["submitter"]),
                 actor=None if actor in (None, "submitter") else tuple(dict(p) for p in actor),
+                submitter_password=None if password is None else str(password),
             )
         except (KeyError, TypeError) as error:
             raise BadInputError(f"{where}: bad example ({error})") from None
@@ -122,8 +125,9 @@ class Deviation:
     ``range``, when it has one), ``operation`` answers
     ``observed_status`` where the oracle ``rules`` (ids) and their ``passage`` say
     ``documented_status``. ``when`` narrows which checks it explains: statement ``kinds``,
-    ``actor_lacks``/``actor_holds`` (``"ACTION TYPE name"``, ``{task_datasource}`` filled in)
-    and ``actor_is_submitter``. ``observed`` says when and on what it was seen. ``kind`` says
+    ``actor_lacks``/``actor_holds`` (``"ACTION TYPE name"``, ``{task_datasource}`` filled in),
+    ``actor_is_submitter``, and ``login`` (traits the sent credentials all have,
+    ``Credentials.traits``). ``observed`` says when and on what it was seen. ``kind`` says
     what the disagreement is (``FindingKind``): a Druid deviation, or a documentation conflict
     (Druid answers as a passage that contradicts the rules says); it explains only checks of
     that kind. ``severity`` says how bad it is (``findings.Severity``)."""
@@ -185,6 +189,8 @@ class Deviation:
             return False
         submitter = self.when.get("actor_is_submitter")
         if submitter is not None and check.case.actor_is_submitter != submitter:
+            return False
+        if not set(self.when.get("login", ())) <= set(check.login):
             return False
         grants = Grants(check.case.permissions)
         values = {"task_datasource": task_datasource(check)}

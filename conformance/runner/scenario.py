@@ -13,6 +13,7 @@ steering judged, and :class:`Judge` raises :class:`SteeringDrift` when the two v
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import json
@@ -140,11 +141,14 @@ class Judge:
         authenticated: bool = True,
         task_exists: bool = True,
         steered: Steered | None = None,
+        login: tuple[str, ...] = (),
     ) -> Check:
         """Judge ``exchange``, Druid's answer to ``operation`` (the oracle's name, e.g.
         ``statements.status``) asked by an actor holding ``permissions``, and record the check.
 
-        ``steered`` is what the steering judged for this request: when its case asks another
+        ``login`` is the sent credentials' traits (``Credentials.traits``), kept on the check
+        for the deviation registry. ``steered`` is what the steering judged for this request:
+        when its case asks another
         operation or its verdict is of another kind than this case's, :class:`SteeringDrift` is
         raised and nothing is recorded (the exchange is in the history all the same).
         """
@@ -166,10 +170,10 @@ class Judge:
             steered.case.operation != operation or steered.verdict.verdict is not verdict.verdict
         ):
             raise SteeringDrift(label, steered, case, verdict)
-        check = Check(label, case, verdict, exchange, self.druid_version)
+        check = Check(label, case, verdict, exchange, self.druid_version, login=login)
         deviation = deviations.explain(check)
         if deviation:
-            check = Check(label, case, verdict, exchange, self.druid_version, deviation)
+            check = dataclasses.replace(check, deviation_id=deviation)
         self.run.record_check(check)
         return check
 
@@ -203,6 +207,13 @@ class ScenarioRunner:
         self.liveness = liveness
         self.pool = pool
         self._abandoned = threading.Event()  # set when the run is interrupted mid-batch
+
+    def without_pool(self) -> ScenarioRunner:
+        """The same runner making each scenario's users anew: for scenarios whose users'
+        passwords matter (the pool's users have passwords of their own)."""
+        return ScenarioRunner(
+            self.security, self.barrier, self.router, self.admin, self.judge, self.liveness
+        )
 
     @contextmanager
     def provisioned(self, users: Sequence[UserSpec]) -> Iterator[None]:
@@ -363,6 +374,7 @@ class ScenarioRunner:
             actor_is_submitter=request.actor.name == scenario.submitter.name,
             authenticated=request.authenticated,
             steered=request.steered if api.name == TASK_API else None,
+            login=request.login.traits() if isinstance(request.login, Credentials) else (),
         )
 
 
