@@ -1,18 +1,16 @@
-"""Credentials from public reports: non-ASCII names and passwords, what a 401 echoes.
+"""Credentials from public reports: passwords with ``:``, non-ASCII names, what a 401 echoes.
 
-HTTP Basic (RFC 7617) sends ``user:password`` as UTF-8 bytes here (the suite builds the header
-itself, ``fixtures.client._Utf8BasicAuth``), and basic-security's credentials API takes any
-password, so a user made with such a name or password must be able to log in: each user below
-submits ``SELECT 1`` with its own credentials, judged by the oracle as an authenticated user
-holding nothing. A 401 must not echo the user name it was sent (a name such as
-``<script>x</script>`` would be reflected); that is not in Druid's MSQ security pages and is
-asserted as such, the answer also judged by the oracle as a 401.
+HTTP Basic (RFC 7617) splits ``user:password`` at the first colon only, so a password may hold
+colons, and sends it as UTF-8 bytes here (the suite builds the header itself,
+``fixtures.client._Utf8BasicAuth``). basic-security's credentials API takes any password, so a
+user made with such a name or password must be able to log in: each user below submits
+``SELECT 1`` with its own credentials, judged by the oracle as an authenticated user holding
+nothing; the check keeps the credentials' traits (``Credentials.traits``), which a registry
+entry can name (Druid 27.0.0 refuses passwords with ``:``: DRUID-BASIC-COLON-PASSWORD).
 
-Not here yet (issue 14): a password holding ``:`` (RFC 7617 splits at the first colon only).
-Druid 27.0.0 answered 401 to such a user's correct credentials (``pa:ss``, ``:pa``, ``pa:``,
-``:::``; observed 2026-11-30, as apache/druid#12379 reported for LDAP); it joins once the
-deviation registry can name a login's shape, so that the observation is registered, not a
-failure of every run.
+A 401 must not echo the user name it was sent (a name such as ``<script>x</script>`` would be
+reflected); that is not in Druid's MSQ security pages and is asserted as such, the answer also
+judged by the oracle as a 401.
 """
 
 from __future__ import annotations
@@ -33,12 +31,22 @@ pytestmark = pytest.mark.druid
 LITERAL = "SELECT 1"
 
 PASSWORDS = {
+    "colon inside": "pa:ss",
+    "colon first": ":pa",
+    "colon last": "pa:",
+    "colons only": ":::",
     "non-ASCII": "pässwörd-ß-密码",
     "spaces and symbols": "p w=\"'%+&/\\",
 }
 
 
-def _judged(judge: Judge, label: str, exchange: Exchange, authenticated: bool) -> None:
+def _judged(
+    judge: Judge,
+    label: str,
+    exchange: Exchange,
+    authenticated: bool,
+    login: Credentials | None = None,
+) -> None:
     check = judge.check(
         label,
         "submit",
@@ -48,6 +56,7 @@ def _judged(judge: Judge, label: str, exchange: Exchange, authenticated: bool) -
         permissions=(),
         actor_is_submitter=True,
         authenticated=authenticated,
+        login=login.traits() if login is not None else (),
     )
     assert_conforms([check])
 
@@ -57,18 +66,20 @@ def test_a_user_logs_in_with_any_password_the_api_accepted(
     password: str, router: DruidClient, judge: Judge, scenario_runner: ScenarioRunner, run: Run
 ) -> None:
     user = UserSpec(f"cred_{run.tag}_{secrets.token_hex(3)}", password, ())
+    login = Credentials(user.name, password)
     with scenario_runner.provisioned([user]):
-        exchange = router.as_user(Credentials(user.name, password)).submit_task(LITERAL)
-    _judged(judge, "submit (a password from a public report)", exchange, authenticated=True)
+        exchange = router.as_user(login).submit_task(LITERAL)
+    _judged(judge, "submit (a password from a public report)", exchange, True, login)
 
 
 def test_a_user_with_a_non_ascii_name_logs_in(
     router: DruidClient, judge: Judge, scenario_runner: ScenarioRunner, run: Run
 ) -> None:
     user = UserSpec(f"üser_{run.tag}_{secrets.token_hex(3)}", secrets.token_urlsafe(12), ())
+    login = Credentials(user.name, user.password)
     with scenario_runner.provisioned([user]):
-        exchange = router.as_user(Credentials(user.name, user.password)).submit_task(LITERAL)
-    _judged(judge, "submit (a non-ASCII user name)", exchange, authenticated=True)
+        exchange = router.as_user(login).submit_task(LITERAL)
+    _judged(judge, "submit (a non-ASCII user name)", exchange, True, login)
 
 
 def _text(exchange: Exchange) -> str:

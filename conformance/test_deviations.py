@@ -9,6 +9,7 @@ whose releases do not include the run's is recorded as not applicable (a pass, n
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import warnings
 
@@ -38,6 +39,8 @@ def example_scenario(entry: deviations.Deviation, tag: str) -> Scenario:
     example = entry.example
     out = f"dev_{tag}_{secrets.token_hex(3)}"
     submitter = fresh_identity(f"dsub_{tag}", _grants(example.submitter), out)
+    if example.submitter_password is not None:  # an entry about the credentials' shape
+        submitter = dataclasses.replace(submitter, password=example.submitter_password)
     others = (
         ()
         if example.actor is None
@@ -65,6 +68,9 @@ def test_known_deviation(
         run.not_applicable_deviations.append(entry.id)
         return
     scenario = example_scenario(entry, run.tag)
+    if entry.example.submitter_password is not None:
+        # its users keep the example's password: made for it, not taken from the identity pool
+        scenario_runner = scenario_runner.without_pool()
     checks = scenario_runner.run(scenario)
     assert_conforms(checks)  # a disagreement the entry does not explain is new
     # the example's actor is its one other user, or the submitter when it has none (by role

@@ -106,7 +106,7 @@ def test_verify_accepts_a_run_on_a_release_outside_every_registry_entry(
     assert capsys.readouterr().out.startswith("ACCEPTED")
     document = json.loads((tmp_path / RUN_ID / "summary.json").read_text())
     assert document["druid_version"] == release
-    assert document["deviations"]["not_applicable"] == sorted(outside)
+    assert document["deviations"]["not_applicable"] == list(outside)  # as the run recorded
 
 
 def _rewrite(path: Path, name: str, change: bytes) -> None:
