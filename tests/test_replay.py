@@ -82,3 +82,26 @@ def test_a_cluster_started_for_a_replay_gets_the_recorded_settings() -> None:
         {"case": {}},
     ]
     assert recorded_properties(checks) == {"druid.auth.authorizeQueryContextParams": "true"}
+
+
+def test_a_recorded_logins_traits_are_judged_again_with_it(tmp_path: Path) -> None:
+    """``analyze`` reads a check's credentials traits back: the registry entry about them
+    explains the recorded 401, and the same 401 without them stays new."""
+    from conformance.oracle import Case
+    from conformance.runner.checks import case_to_json
+
+    run = records.load(make_run(tmp_path))
+    case = Case(id=f"{RUN_ID}-99", operation="submit", sql="SELECT 1", permissions=())
+    recorded: dict[str, Any] = {
+        **run.find(f"{RUN_ID}-1"),
+        "label": "submit (a password from a public report)",
+        "case": case_to_json(case),
+        "observed_status": 401,
+        "exchange_seq": None,
+        "login": ["password-with-colon"],
+    }
+    colon = records.rejudge(run, recorded)
+    assert colon.login == ("password-with-colon",)
+    assert colon.deviation_id == "DRUID-BASIC-COLON-PASSWORD"
+    plain = records.rejudge(run, {k: v for k, v in recorded.items() if k != "login"})
+    assert plain.deviation_id is None and plain.outcome.value == "new-deviation"
