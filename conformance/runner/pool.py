@@ -83,11 +83,21 @@ class IdentityPool:
             user.roles.append(role)
             self.writes += 3
 
+    def _changes(self, spec: UserSpec, user: PoolUser) -> list[tuple[str, tuple[Grant, ...]]]:
+        """The (role, whole list) writes that make ``user``'s existing roles hold exactly
+        ``spec``'s grants: its ``j``-th role's grants to role ``j``, the others emptied; a list
+        already as wanted is left out."""
+        wanted = {r: spec_role.grants for spec_role, r in zip(spec.roles, user.roles, strict=False)}
+        return [
+            (role, wanted.get(role, ()))
+            for role in user.roles
+            if self.lists[role] != wanted.get(role, ())
+        ]
+
     def _cost(self, spec: UserSpec, user: PoolUser) -> int:
         """Writes needed for ``user`` to hold exactly ``spec``'s grants, role by role."""
-        wanted = _lists(spec, user)
         missing = max(0, len(spec.roles) - len(user.roles))
-        return 3 * missing + sum(self.lists[role] != wanted.get(role, ()) for role in user.roles)
+        return 3 * missing + len(self._changes(spec, user))
 
     def _assign(self, specs: Sequence[UserSpec]) -> list[PoolUser]:
         """A distinct pool user for each of ``specs``, in order: the free one needing fewest
@@ -120,13 +130,10 @@ class IdentityPool:
         before, started, users = self.writes, time.monotonic(), len(self.users)
         chosen = self._assign(specs)
         for spec, user in zip(specs, chosen, strict=True):
-            wanted = _lists(spec, user)
-            for role in user.roles:
-                grants = wanted.get(role, ())
-                if self.lists[role] != grants:
-                    self.security.set_permissions(role, grants)
-                    self.lists[role] = grants
-                    self.writes += 1
+            for role, grants in self._changes(spec, user):
+                self.security.set_permissions(role, grants)
+                self.lists[role] = grants
+                self.writes += 1
         self.run.add_time("provisioning", time.monotonic() - started)
         if self.writes != before:
             started = time.monotonic()
@@ -192,9 +199,3 @@ def _renamed(scenario: Scenario, users: Sequence[PoolUser]) -> Scenario:
         submit=request(scenario.submit),
         follow_ups=tuple(request(r) for r in scenario.follow_ups),
     )
-
-
-def _lists(spec: UserSpec, user: PoolUser) -> dict[str, tuple[Grant, ...]]:
-    """The permission list of each of ``user``'s roles that ``spec`` gives (its ``j``-th role's
-    grants to role ``j``); roles not listed are to be empty."""
-    return {role: role_spec.grants for role_spec, role in zip(spec.roles, user.roles, strict=False)}
