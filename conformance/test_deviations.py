@@ -70,7 +70,7 @@ def test_known_deviation(
     scenario = example_scenario(entry, run.tag)
     if entry.example.submitter_password is not None:
         # its users keep the example's password: made for it, not taken from the identity pool
-        scenario_runner = scenario_runner.without_pool()
+        scenario_runner = scenario_runner.with_pool(None)
     checks = scenario_runner.run(scenario)
     assert_conforms(checks)  # a disagreement the entry does not explain is new
     # the example's actor is its one other user, or the submitter when it has none (by role

@@ -496,3 +496,11 @@ def test_a_batch_asks_every_scenario_and_then_raises_the_first_error(tmp_path: P
     # the other scenario was asked to its end (its status and the admin's clean-up)
     assert ("GET", f"{TASK}/status", batch[1].aimed.actor.name) in druid.asked()
     assert druid.run.checks == []  # nothing is judged from a batch that did not end
+
+
+def test_with_pool_swaps_only_the_pool(tmp_path: Path) -> None:
+    runner = fake(tmp_path).runner
+    other = runner.with_pool(None)
+    assert other is not runner and other.pool is None
+    shared = ("security", "barrier", "router", "admin", "judge", "liveness")
+    assert all(getattr(other, part) is getattr(runner, part) for part in shared)

@@ -156,15 +156,7 @@ def example_rates(runner: ScenarioRunner, run: Run, scenarios: int) -> list[str]
             if pooled
             else None
         )
-        way = ScenarioRunner(
-            runner.security,
-            runner.barrier,
-            runner.router,
-            runner.admin,
-            runner.judge,
-            runner.liveness,
-            pool=pool,
-        )
+        way = runner.with_pool(pool)
         try:
             # warm-up, not counted: a run's pool lives for the whole run, so its users and roles
             # are made once, not per figure

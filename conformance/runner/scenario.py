@@ -208,11 +208,11 @@ class ScenarioRunner:
         self.pool = pool
         self._abandoned = threading.Event()  # set when the run is interrupted mid-batch
 
-    def without_pool(self) -> ScenarioRunner:
-        """The same runner making each scenario's users anew: for scenarios whose users'
-        passwords matter (the pool's users have passwords of their own)."""
+    def with_pool(self, pool: IdentityPool | None) -> ScenarioRunner:
+        """The same runner with another identity pool; ``None`` makes each scenario's users
+        anew (for scenarios whose users' passwords matter: the pool's have their own)."""
         return ScenarioRunner(
-            self.security, self.barrier, self.router, self.admin, self.judge, self.liveness
+            self.security, self.barrier, self.router, self.admin, self.judge, self.liveness, pool
         )
 
     @contextmanager
