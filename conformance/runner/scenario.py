@@ -148,9 +148,9 @@ class Judge:
 
         ``login`` is the sent credentials' traits (``Credentials.traits``), kept on the check
         for the deviation registry. ``steered`` is what the steering judged for this request:
-        when its case asks another
-        operation or its verdict is of another kind than this case's, :class:`SteeringDrift` is
-        raised and nothing is recorded (the exchange is in the history all the same).
+        when its case asks another operation or its verdict is of another kind than this
+        case's, :class:`SteeringDrift` is raised and nothing is recorded (the exchange is in
+        the history all the same).
         """
         case = Case(
             id=f"{self.run.id}-{next(self._ids)}",
