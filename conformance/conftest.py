@@ -36,7 +36,7 @@ from conformance.runner.scenario import Judge, ScenarioRunner, SteeringDrift
 from conformance.test_support import UserFactory
 from fixtures import options
 from fixtures.cleanup import INVENTORY_EVENT, Cleaned, clean, inventory, read_history
-from fixtures.client import Credentials, DruidClient, Recorder
+from fixtures.client import Credentials, DruidClient, Exchange, Recorder
 from fixtures.cluster import (
     Cluster,
     connect_external_cluster,
@@ -503,7 +503,13 @@ def _leave_as_found(cluster: Cluster, run: Run) -> None:
 
 
 def _recorder(run: Run) -> Recorder:
-    return run.history.record
+    """Every exchange goes to the history, and the run's open queries learn of it."""
+
+    def record(exchange: Exchange) -> int:
+        run.queries.note(exchange)
+        return run.history.record(exchange)
+
+    return record
 
 
 @pytest.fixture(scope="session")
@@ -513,8 +519,19 @@ def router(cluster: Cluster, run: Run) -> DruidClient:
 
 
 @pytest.fixture(scope="session")
-def admin_client(router: DruidClient, cluster: Cluster) -> DruidClient:
-    return router.as_user(cluster.admin)
+def admin_client(router: DruidClient, cluster: Cluster, run: Run) -> DruidClient:
+    admin = router.as_user(cluster.admin)
+    run.queries.stop = admin.cancel_task
+    return admin
+
+
+@pytest.fixture(autouse=True)
+def no_query_outlives_its_test(run: Run) -> Iterator[None]:
+    """Cancel, when a test ends, every query it submitted and left running (also one a
+    session fixture submitted for it): left running, queries hold all the task slots
+    (``fixtures/open_queries.py``)."""
+    yield
+    run.queries.stop_all()
 
 
 @pytest.fixture(scope="session")

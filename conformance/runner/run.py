@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from conformance.runner.checks import Check
 from conformance.runner.heartbeat import Heartbeat
 from fixtures.client import Exchange
+from fixtures.open_queries import OpenQueries
 
 HISTORY = "history.jsonl"
 
@@ -69,6 +70,7 @@ class Run:
     operation_seconds: float = 0.0
     test_call_seconds: float = 0.0  # the tests' call phases (no fixture set-up or teardown)
     heartbeat: Heartbeat = field(default_factory=Heartbeat)
+    queries: OpenQueries = field(default_factory=OpenQueries)  # submitted, not yet ended
     setup_error: str | None = None  # what ended the run at start-up (before pytest.exit)
     interruption: str | None = None  # Ctrl-C, SIGTERM or another pytest.exit
     # what the checks came to (a headline, then one line per finding), once summarised
