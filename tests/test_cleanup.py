@@ -15,8 +15,17 @@ AUTHN = "/druid-ext/basic-security/authentication/db/basic"
 AUTHZ = "/druid-ext/basic-security/authorization/db/basic"
 
 
-def _x(method: str, path: str, status: int = 200, body: Any = None) -> dict[str, Any]:
-    return {"type": "exchange", "method": method, "path": path, "status": status, "body": body}
+def _x(
+    method: str, path: str, status: int = 200, body: Any = None, sent: Any = None
+) -> dict[str, Any]:
+    return {
+        "type": "exchange",
+        "method": method,
+        "path": path,
+        "status": status,
+        "body": body,
+        "request_body": sent,
+    }
 
 
 HISTORY = [
@@ -35,6 +44,9 @@ HISTORY = [
     _x("POST", "/druid/v2/sql/task", 403, {"error": "Forbidden"}),
     _x("POST", "/druid/v2/sql/statements", 200, {"queryId": "query-2", "state": "ACCEPTED"}),
     _x("GET", "/druid/indexer/v1/task/query-1/status", 0, {"error": "connection refused"}),
+    _x("POST", "/druid/indexer/v1/task", 200, {"task": "index_parallel_wiki_1"}, {"type": "index"}),
+    _x("POST", "/druid/indexer/v1/task", 400, {"error": "bad spec"}, {"type": "index"}),
+    _x("POST", "/druid/indexer/v1/task", 200, {"task": "kill_wiki_1"}, {"type": "kill"}),
 ]
 
 
@@ -42,7 +54,8 @@ def test_the_footprint_is_what_was_made_and_not_undone() -> None:
     made = footprint(HISTORY)
     assert list(made.users) == ["canary_abc"]  # the user deleted again is not left over
     assert list(made.roles) == ["canary_role_abc"]  # a refused create made nothing
-    assert list(made.tasks) == ["query-1", "query-2"]  # a refused submit made no task
+    # a refused submit made no task; the seeds' native tasks count, the clean-up's kills do not
+    assert list(made.tasks) == ["query-1", "query-2", "index_parallel_wiki_1"]
 
 
 def test_a_killed_runs_history_gives_its_footprint_and_inventory(tmp_path: Path) -> None:
