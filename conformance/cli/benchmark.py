@@ -33,7 +33,7 @@ from conformance.cli.target import add_options, check_cluster_options, cluster_f
 from conformance.oracle import Case, decide
 from conformance.oracle.permissions import Action, Permission
 from conformance.runner.pool import IdentityPool
-from conformance.runner.run import Run
+from conformance.runner.run import Run, peak_memory_mib
 from conformance.runner.scenario import (
     PARALLEL_SCENARIOS,
     Judge,
@@ -178,12 +178,23 @@ def example_rates(runner: ScenarioRunner, run: Run, scenarios: int) -> list[str]
         lines.append(
             f"examples, {label}: {count} checked operations in {seconds:.1f} s = "
             f"{count / seconds:.2f} per second (provisioning {spent['provisioning']:.1f} s, "
-            f"propagation barrier {spent['propagation_barrier']:.1f} s)"
+            f"propagation barrier {spent['propagation_barrier']:.1f} s; {_shares(spent, seconds)})"
         )
     lines.append(f"ratio identity pool / fresh users: {rates[1] / rates[0]:.2f}")
     lines.append(f"ratio batches / identity pool one at a time: {rates[2] / rates[1]:.2f}")
     lines.append(f"ratio batches / fresh users: {rates[2] / rates[0]:.2f}")
     return lines
+
+
+def _shares(spent: dict[str, float], seconds: float) -> str:
+    """The share of a way's time per phase: provisioning, the barrier, and the rest (the
+    requests, their waits and the judging)."""
+    asking = seconds - spent["provisioning"] - spent["propagation_barrier"]
+    return (
+        f"shares: provisioning {spent['provisioning'] / seconds:.0%}, "
+        f"barrier {spent['propagation_barrier'] / seconds:.0%}, "
+        f"requests and judging {asking / seconds:.0%}"
+    )
 
 
 def raw_rate(
@@ -247,6 +258,7 @@ def cluster_figures(cluster: Cluster, scenarios: int) -> list[str]:
         f"raw HTTP requests:  {raw} in {raw_s:.2f} s = {bare:.1f} per second "
         "(the same requests with a bare requests session, clean-up cancel timed but not counted)",
         f"ratio checked/raw: {suite / bare:.2f}",
+        f"peak memory of this process: {peak_memory_mib()} MiB",
     ]
 
 
