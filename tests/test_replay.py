@@ -105,3 +105,40 @@ def test_a_recorded_logins_traits_are_judged_again_with_it(tmp_path: Path) -> No
     assert colon.deviation_id == "DRUID-BASIC-COLON-PASSWORD"
     plain = records.rejudge(run, {k: v for k, v in recorded.items() if k != "login"})
     assert plain.deviation_id is None and plain.outcome.value == "new-deviation"
+
+
+def test_a_replay_plan_keeps_the_recorded_login_and_refuses_an_unknown_trait(
+    tmp_path: Path,
+) -> None:
+    import pytest
+
+    from conformance.oracle import CaseError
+    from conformance.runner.replay_plan import plan
+
+    run = records.load(make_run(tmp_path))
+    recorded = dict(run.find(f"{RUN_ID}-1"))
+    assert plan(recorded).login == ()
+    assert plan({**recorded, "login": ["password-with-colon"]}).login == ("password-with-colon",)
+    with pytest.raises(CaseError, match="unknown login trait"):
+        plan({**recorded, "login": ["password-of-the-future"]})
+
+
+def test_the_replayed_actor_logs_in_with_the_recorded_shape() -> None:
+    """The replayer's actor has the recorded traits (so the registry entry about them can
+    explain the answer again); its submitter, and an actor of a plain login, have none."""
+
+    class Secrets:
+        def __init__(self) -> None:
+            self.kept: list[str] = []
+
+        def secret(self, value: str, user: str | None = None) -> None:
+            self.kept.append(value)
+
+    replayer = replay.Replayer.__new__(replay.Replayer)
+    replayer.history = Secrets()  # type: ignore[assignment]
+    replayer.tag, replayer._numbers = "abc", iter(range(1, 10))
+    traits = ("non-ascii-user", "password-with-colon")
+    actor = replayer._credentials("actor", traits)
+    assert actor.traits() == traits
+    assert replayer._credentials("submitter").traits() == ()
+    assert actor.password in replayer.history.kept  # type: ignore[attr-defined]

@@ -25,7 +25,7 @@ import secrets
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -112,17 +112,22 @@ class Replayer:
         self.barrier = PropagationBarrier(self.security, self.router, f"replay{self.tag}")
         self._numbers = iter(range(1, 10**9))
 
-    def _credentials(self, role: str) -> Credentials:
-        password = secrets.token_urlsafe(12)
-        self.history.secret(password)
-        return Credentials(f"replay_{self.tag}_{next(self._numbers)}_{role}", password)
+    def _credentials(self, role: str, login: tuple[str, ...] = ()) -> Credentials:
+        made = Credentials(f"replay_{self.tag}_{next(self._numbers)}_{role}", "")
+        shaped = replace(made, password=secrets.token_urlsafe(12)).with_traits(login)
+        self.history.secret(shaped.password, shaped.user)
+        return shaped
 
     @contextmanager
-    def users(self, grants: Mapping[str, tuple[Grant, ...]]) -> Iterator[dict[str, Credentials]]:
+    def users(
+        self, grants: Mapping[str, tuple[Grant, ...]], login: tuple[str, ...] = ()
+    ) -> Iterator[dict[str, Credentials]]:
+        """Users made for one question (``actor``, maybe ``submitter``), each with a role of its
+        grants; the actor's login shaped as ``login`` says. Removed afterwards."""
         made: dict[str, Credentials] = {}
         try:
             for role, held in grants.items():
-                credentials = self._credentials(role)
+                credentials = self._credentials(role, login if role == "actor" else ())
                 self.security.create_user(credentials)
                 made[role] = credentials
                 self.security.create_role(f"{credentials.user}_role", held)
@@ -139,13 +144,14 @@ class Replayer:
         grants = {"actor": the_plan.actor_grants}
         if the_plan.submitter_grants is not None:
             grants["submitter"] = the_plan.submitter_grants
-        with self.users(grants) as made:
-            exchange = self._perform(the_plan, made)
+        with self.users(grants, the_plan.login) as made:
+            sent = self._login(the_plan, made["actor"])
+            exchange = self._perform(the_plan, made, sent)
         case = the_plan.replayed_case(f"replay-{run_id}-{self.tag}-{next(self._numbers)}")
         label = f"replay {the_plan.operation}"
-        check = Check(label, case, decide(case), exchange, self.cluster.druid_version)
-        deviation = deviations.explain(check)
-        return check if deviation is None else Check(*_fields(check), deviation)
+        login = sent.traits() if sent is not None else ()
+        check = Check(label, case, decide(case), exchange, self.cluster.druid_version, None, login)
+        return replace(check, deviation_id=deviations.explain(check))
 
     def _login(self, the_plan: ReplayPlan, actor: Credentials) -> Credentials | None:
         if the_plan.anonymous:
@@ -154,8 +160,10 @@ class Replayer:
             return Credentials(actor.user, "not-" + actor.password)
         return actor
 
-    def _perform(self, the_plan: ReplayPlan, made: Mapping[str, Credentials]) -> Exchange:
-        actor = self.router.as_user(self._login(the_plan, made["actor"]))
+    def _perform(
+        self, the_plan: ReplayPlan, made: Mapping[str, Credentials], sent: Credentials | None
+    ) -> Exchange:
+        actor = self.router.as_user(sent)
         submitter = self.router.as_user(made.get("submitter", made["actor"]))
         body = the_plan.submit_body()
         sender = actor if the_plan.submits_only else submitter
@@ -174,10 +182,6 @@ class Replayer:
         finally:
             if query_id is not None:  # never leave a task holding slots
                 self.admin.cancel_task(query_id)
-
-
-def _fields(check: Check) -> tuple[str, Any, Any, Exchange, str]:
-    return check.label, check.case, check.verdict, check.exchange, check.druid_version
 
 
 def _query_id(answer: Exchange, key: str) -> str | None:

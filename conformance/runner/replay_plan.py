@@ -15,6 +15,7 @@ from typing import Any
 from conformance.oracle import Case, CaseError, decide
 from conformance.oracle.permissions import java_quote
 from conformance.oracle.profiles import SUBMIT_OPERATIONS
+from fixtures.client import LOGIN_TRAITS
 from fixtures.provision import Grant
 
 
@@ -46,12 +47,14 @@ NEEDS_FINISHED = frozenset({"reports", "statements.results"})
 class ReplayPlan:
     """How to ask a recorded check again: the recorded ``case``, the grants to give its actor,
     those to give a separate submitter (None: the actor submits, or the operation is a submit),
-    and whether the request goes without credentials (``anonymous``)."""
+    whether the request goes without credentials (``anonymous``), and the shape of the actor's
+    login (``login``: a password with a colon...), which a known deviation may be about."""
 
     case: Case
     actor_grants: tuple[Grant, ...]
     submitter_grants: tuple[Grant, ...] | None  # None: the actor submits (or only submits)
     anonymous: bool  # the recorded request carried no credentials at all
+    login: tuple[str, ...] = ()  # the recorded credentials' shape (``Credentials.traits``)
 
     @property
     def operation(self) -> str:
@@ -115,8 +118,8 @@ def submit_requirements(case: Case) -> tuple[Grant, ...]:
 def plan(check: Mapping[str, Any], exchange: Mapping[str, Any] | None = None) -> ReplayPlan:
     """The plan for one recorded check line (and its exchange line, for who sent it).
 
-    Raises CaseError when the line has no case, its case is malformed, or its operation has no
-    endpoint here.
+    Raises CaseError when the line has no case, its case is malformed, its operation has no
+    endpoint here, or its login has a trait this suite does not know.
     """
     try:
         case = Case.from_json(check["case"])
@@ -126,9 +129,14 @@ def plan(check: Mapping[str, Any], exchange: Mapping[str, Any] | None = None) ->
         raise CaseError(f"replay cannot perform {case.operation!r}")
     anonymous = not case.authenticated and (exchange or {}).get("user") is None
     separate = case.operation not in SUBMIT_OPERATIONS and not case.actor_is_submitter
+    login = tuple(str(trait) for trait in check.get("login") or ())
+    unknown = sorted(set(login) - set(LOGIN_TRAITS))
+    if unknown:
+        raise CaseError(f"check {check.get('cell')}: unknown login trait(s) {', '.join(unknown)}")
     return ReplayPlan(
         case=case,
         actor_grants=grants_of(case),
         submitter_grants=submit_requirements(case) if separate else None,
         anonymous=anonymous,
+        login=login,
     )
