@@ -113,8 +113,8 @@ class Replayer:
         self._numbers = iter(range(1, 10**9))
 
     def _credentials(self, role: str, login: tuple[str, ...] = ()) -> Credentials:
-        made = Credentials(f"replay_{self.tag}_{next(self._numbers)}_{role}", "")
-        shaped = replace(made, password=secrets.token_urlsafe(12)).with_traits(login)
+        name = f"replay_{self.tag}_{next(self._numbers)}_{role}"
+        shaped = Credentials(name, secrets.token_urlsafe(12)).with_traits(login)
         self.history.secret(shaped.password, shaped.user)
         return shaped
 
