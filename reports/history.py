@@ -68,6 +68,12 @@ class History:
         with self._lock:
             self._write({"type": "check", **check})
 
+    def record_relation(self, comparison: dict[str, Any]) -> None:
+        """Append a metamorphic comparison (Druid's answers compared with each other, no
+        oracle involved; it names its exchanges by ``exchange_seq``)."""
+        with self._lock:
+            self._write({"type": "relation", **comparison})
+
     def record_event(self, event: str, data: dict[str, Any]) -> None:
         """Append a fact about the run that is neither an exchange nor a check (e.g. the
         cluster's inventory before the run, which ``druid-conformance cleanup`` reads)."""

@@ -91,6 +91,7 @@ class Sink:
         self.path = path
         self.count = 0
         self.checks: list[dict[str, Any]] = []
+        self.relations: list[dict[str, Any]] = []
 
     def record(self, exchange: Exchange) -> int:
         self.count += 1
@@ -98,6 +99,9 @@ class Sink:
 
     def record_check(self, check: dict[str, Any]) -> None:
         self.checks.append(check)
+
+    def record_relation(self, comparison: dict[str, Any]) -> None:
+        self.relations.append(comparison)
 
     def record_event(self, event: str, data: dict[str, Any]) -> None:
         pass

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from conformance.runner.checks import Check
 from conformance.runner.heartbeat import Heartbeat
+from conformance.runner.relations import Comparison
 from fixtures.client import Exchange
 from fixtures.open_queries import OpenQueries
 
@@ -33,6 +34,7 @@ class HistorySink(Protocol):
 
     def record(self, exchange: Exchange) -> int: ...
     def record_check(self, check: dict[str, Any]) -> None: ...
+    def record_relation(self, comparison: dict[str, Any]) -> None: ...
     def record_event(self, event: str, data: dict[str, Any]) -> None: ...
     def secret(self, value: str, user: str | None = None) -> None: ...
     def close(self) -> None: ...
@@ -62,6 +64,7 @@ class Run:
     facts: dict[str, Any] = field(default_factory=dict)
     infrastructure_errors: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    relations: list[Comparison] = field(default_factory=list)  # Druid compared with itself
     fixed_deviations: list[str] = field(default_factory=list)
     not_applicable_deviations: list[str] = field(default_factory=list)  # not this release's
     reconfirmed_deviations: list[str] = field(default_factory=list)  # past last_confirmed
@@ -106,6 +109,12 @@ class Run:
         self.checks.append(check)
         self.history.record_check({**check.to_json(), "exchange_seq": check.exchange.seq})
         self.heartbeat.checked(check.outcome.value)
+
+    def record_relation(self, comparison: Comparison) -> None:
+        """Keep a metamorphic comparison and write its line to the history, apart from the
+        checks: it compares Druid with itself, no oracle verdict is involved."""
+        self.relations.append(comparison)
+        self.history.record_relation(comparison.to_json())
 
     def not_judged(self, label: str, reason: str) -> None:
         """A question the run meant to ask but could not judge (e.g. the results of a query

@@ -288,6 +288,37 @@ class ScenarioRunner:
         with self.provisioned([user for scenario in scenarios for user in scenario.users]):
             return self._exercise(scenarios, _API[api])
 
+    def answers(self, scenarios: Sequence[Scenario], api: str = TASK_API) -> list[list[Exchange]]:
+        """Druid's answers to ``scenarios``, provisioned and asked as :meth:`run_batch` asks
+        them (the pool, one barrier, concurrently), but not judged: for the metamorphic tests,
+        which compare Druid with itself (``conformance/runner/relations.py``).
+
+        Returns one list per scenario: the exchange of each request sent, in order (a
+        ``results`` whose query did not succeed is not sent). Raises as :meth:`run` (never
+        ``SteeringDrift``: nothing is judged); without a pool, ``ValueError`` when two users
+        or two roles of the batch share a name but not their grants.
+        """
+        if self.pool is not None:
+            return self._asked(self.pool.bind_all(scenarios), _API[api])
+        users = list(dict.fromkeys(user for scenario in scenarios for user in scenario.users))
+        roles = {role for user in users for role in user.roles}
+        for names in ([u.name for u in users], [r.name for r in roles]):
+            if len(set(names)) != len(names):
+                raise ValueError(f"a name stands for two users or roles: {sorted(names)}")
+        with self.provisioned(users):
+            return self._asked(scenarios, _API[api])
+
+    def _asked(self, scenarios: Sequence[Scenario], api: _Api) -> list[list[Exchange]]:
+        transcripts = overlapped(
+            [functools.partial(self._ask, api, scenario) for scenario in scenarios],
+            PARALLEL_SCENARIOS,
+            self._abandoned,
+        )
+        return [
+            [answer.exchange for answer in transcript if answer.exchange is not None]
+            for transcript in transcripts
+        ]
+
     def _exercise(self, scenarios: Sequence[Scenario], api: _Api) -> list[list[Check]]:
         started = time.monotonic()
         transcripts = overlapped(
