@@ -202,6 +202,7 @@ def write_reports(
         not_judged=run.unjudged,
         not_applicable=run.not_applicable_deviations,
         reconfirmed=run.reconfirmed_deviations,
+        relations=[comparison.to_json() for comparison in run.relations],
     )
     run.closing = [summary.headline(document), *summary.finding_lines(recorded.checks)]
     paths = [summary.write(run.dir / records.SUMMARY, document)]

@@ -699,6 +699,28 @@ def _coverage_html(checks: Sequence[Mapping[str, Any]], feasible: Sequence[str])
     return f'{summary}<table id="coverage">{head}</tr>{"".join(rows)}</table>{never_html}'
 
 
+def _relations_html(relations: Mapping[str, Any]) -> str:
+    """The metamorphic comparisons (docs/metamorphic.md) counted per relation; nothing when
+    the run made none. A broken one is a failed test, with its exchanges in the history."""
+    by_relation = relations.get("by_relation") or {}
+    if not by_relation:
+        return ""
+    columns = ("holds", "broken", "vacuous")
+    head = "<tr><th>relation</th>" + "".join(f"<th>{c}</th>" for c in columns) + "</tr>"
+    rows = "".join(
+        f"<tr><td>{escape(name)}</td>"
+        + "".join(f"<td>{counts.get(c, 0) or '.'}</td>" for c in columns)
+        + "</tr>"
+        for name, counts in by_relation.items()
+    )
+    return (
+        f"<h2>Metamorphic relations ({relations.get('total', 0)} comparisons)</h2>"
+        "<p>Druid's answers compared with its own (no documentation read): see "
+        "docs/metamorphic.md.</p>"
+        f'<table id="relations">{head}{rows}</table>'
+    )
+
+
 def _value_html(value: Any) -> str:
     """A fact's value: a mapping as a small table, a list comma-separated, else its text."""
     if isinstance(value, Mapping):
@@ -884,6 +906,7 @@ def render(run: RecordedRun, feasible: Sequence[str]) -> str:
         "checks).</p>"
         f"{_matrix_html(matrix(run.checks))}"
         f"<h2>Coverage</h2>{_coverage_html(run.checks, feasible)}"
+        f"{_relations_html(run.summary.get('relations', {}))}"
         "</body></html>\n"
     )
 

@@ -7,6 +7,7 @@ are. Every family starts with ``druid_conformance_``:
 
 - ``checks_total{outcome}``: checks by outcome (agrees, known-deviation, new-deviation,
   undecided);
+- ``relations_total{relation,outcome}``: the metamorphic comparisons (holds, broken, vacuous);
 - ``disagreements_total{severity,direction,kind,outcome}``: the disagreeing checks (summary's
   ``findings``, summed over rule and observed status); ``findings{severity,outcome}``: how many
   findings (groups) there are;
@@ -93,6 +94,19 @@ def _checks(document: Mapping[str, Any]) -> Iterator[Metric]:
     )
     for outcome in OUTCOMES:
         family.add_metric([outcome], _number(counts.get(outcome)) or 0.0)
+    yield family
+
+
+def _relations(document: Mapping[str, Any]) -> Iterator[Metric]:
+    by_relation = (document.get("relations") or {}).get("by_relation") or {}
+    family = CounterMetricFamily(
+        f"{PREFIX}_relations",
+        "Metamorphic comparisons (Druid against itself) by relation and outcome.",
+        labels=["relation", "outcome"],
+    )
+    for name, counts in sorted(by_relation.items()):
+        for outcome, count in sorted(counts.items()):
+            family.add_metric([name, outcome], _number(count) or 0.0)
     yield family
 
 
@@ -214,7 +228,16 @@ class _Summary(Collector):
         self.document = document
 
     def collect(self) -> Iterable[Metric]:
-        for part in (_info, _checks, _findings, _coverage, _throughput, _timings, _ending):
+        for part in (
+            _info,
+            _checks,
+            _relations,
+            _findings,
+            _coverage,
+            _throughput,
+            _timings,
+            _ending,
+        ):
             yield from part(self.document)
 
 

@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from conformance.runner import findings
+from conformance.runner.relations import RelationOutcome
 from reports import coverage
 
 SCHEMA = 1
 DISTRIBUTION = "druid-msq-conformance"
 OUTCOMES = ("agrees", "known-deviation", "new-deviation", "undecided")
+RELATION_OUTCOMES = tuple(outcome.value for outcome in RelationOutcome)
 TEST_OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "deselected")
 
 
@@ -66,6 +68,20 @@ def verdict_counts(checks: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, i
     return {verdict: dict(sorted(c.items())) for verdict, c in sorted(table.items())}
 
 
+def relation_counts(relations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The metamorphic comparisons (Druid against itself, no oracle): ``total``, then how many
+    ``holds``, ``broken`` and ``vacuous``, and the same per relation name."""
+    per: dict[str, Counter[str]] = {}
+    for line in relations:
+        per.setdefault(str(line["relation"]), Counter())[str(line["outcome"])] += 1
+    overall = Counter(str(line["outcome"]) for line in relations)
+    return {
+        "total": len(relations),
+        **{outcome: overall.get(outcome, 0) for outcome in RELATION_OUTCOMES},
+        "by_relation": {name: dict(sorted(counts.items())) for name, counts in sorted(per.items())},
+    }
+
+
 def deviation_summary(checks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     known = Counter(str(c["deviation"]) for c in checks if c["outcome"] == "known-deviation")
     new = [c for c in checks if c["outcome"] == "new-deviation"]
@@ -102,13 +118,16 @@ def build(
     not_judged: Mapping[str, int] | None = None,
     not_applicable: Sequence[str] = (),
     reconfirmed: Sequence[str] = (),
+    relations: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """``feasible``: the task-API cells the run could hit (its settings decide), for coverage;
     ``feasible_statements`` the statements API's; ``not_judged``: questions the run could not
     judge (``Run.unjudged``); ``not_applicable``: registry entries whose releases exclude the
     run's; ``reconfirmed``: entries seen past their ``last_confirmed``.
     ``errors``: what ended the run early (the start-up error, the interruption); ``errors`` in
-    the document lists them followed by every infrastructure error."""
+    the document lists them followed by every infrastructure error. ``relations``: the
+    metamorphic comparisons' history lines (``Comparison.to_json``), counted apart from the
+    checks."""
     outcomes = Counter(str(c["outcome"]) for c in checks)
     return {
         "schema": SCHEMA,
@@ -129,6 +148,7 @@ def build(
         "tests": {name: int(tests.get(name, 0)) for name in TEST_OUTCOMES},
         "checks": {"total": len(checks), **{k: outcomes.get(k, 0) for k in OUTCOMES}},
         "verdicts": verdict_counts(checks),
+        "relations": relation_counts(relations),
         "coverage": coverage.summary(checks, feasible),
         "statements_coverage": coverage.summary(checks, feasible_statements),
         "not_judged": dict(not_judged or {}),
@@ -160,11 +180,18 @@ def headline(document: Mapping[str, Any]) -> str:
     kinds = document.get("deviations", {}).get("by_kind", {})
     conflicts = sum(kinds.get("documentation-conflict", {}).values())
     aside = f" ({conflicts} documentation conflicts)" if conflicts else ""
-    return (
+    line = (
         f"{checks.get('total', 0)} checks: {checks.get('agrees', 0)} agree, "
         f"{checks.get('known-deviation', 0)} known{aside}, {checks.get('new-deviation', 0)} new, "
         f"{checks.get('undecided', 0)} undecided"
     )
+    relations = document.get("relations", {})
+    if relations.get("total"):
+        line += (
+            f"; {relations['total']} metamorphic relations: {relations.get('holds', 0)} hold, "
+            f"{relations.get('broken', 0)} broken, {relations.get('vacuous', 0)} vacuous"
+        )
+    return line
 
 
 def finding_lines(checks: Sequence[Mapping[str, Any]], limit: int = 10) -> list[str]:

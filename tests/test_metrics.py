@@ -145,3 +145,15 @@ def test_write_puts_it_next_to_the_summary(tmp_path: Path) -> None:
     path = metrics.write(tmp_path / RUN_ID / metrics.FILE, data)
     assert path.name == "metrics.txt"
     assert path.read_text(encoding="utf-8") == metrics.render(data)
+
+
+def test_metamorphic_relations_are_counted_by_relation_and_outcome() -> None:
+    relations = [
+        {"relation": "grant-added", "outcome": "holds"},
+        {"relation": "grant-added", "outcome": "holds"},
+        {"relation": "equivalent-statement", "outcome": "broken"},
+    ]
+    found = samples(metrics.render(summary.build("r", {}, {}, [], {}, 1, relations=relations)))
+    assert value(found, "relations", relation="grant-added", outcome="holds") == 2
+    assert value(found, "relations", relation="equivalent-statement", outcome="broken") == 1
+    assert samples(metrics.render({"run_id": "r"}))[f"{PREFIX}_relations"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections import Counter, defaultdict
@@ -607,3 +608,38 @@ def test_analyze_compares_what_a_verdict_decides_not_how_its_rule_is_quoted(
         'conflicts: [] -> [{"rule": "ua.http-meth'
     ]
     assert code == 1
+
+
+def test_the_summary_counts_metamorphic_relations_apart_from_the_checks() -> None:
+    relations = [
+        {"relation": "equivalent-statement", "outcome": "holds"},
+        {"relation": "equivalent-statement", "outcome": "broken"},
+        {"relation": "grant-added", "outcome": "vacuous"},
+    ]
+    data = summary.build("r", {}, {}, [], {}, 1, relations=relations)
+    assert data["checks"]["total"] == 0
+    assert data["relations"] == {
+        "total": 3,
+        "holds": 1,
+        "broken": 1,
+        "vacuous": 1,
+        "by_relation": {
+            "equivalent-statement": {"broken": 1, "holds": 1},
+            "grant-added": {"vacuous": 1},
+        },
+    }
+    assert summary.headline(data) == (
+        "0 checks: 0 agree, 0 known, 0 new, 0 undecided; "
+        "3 metamorphic relations: 1 hold, 1 broken, 1 vacuous"
+    )
+    assert summary.headline(summary.build("r", {}, {}, [], {}, 0)).endswith("0 undecided")
+
+
+def test_the_report_counts_metamorphic_relations_when_the_run_made_some(tmp_path: Path) -> None:
+    run = records.load(make_run(tmp_path))
+    assert "Metamorphic relations" not in html.render(run, [])
+    relations = [{"relation": "grant-added", "outcome": "broken"}]
+    document = summary.build("r", {}, {}, [], {}, 1, relations=relations)
+    page = html.render(dataclasses.replace(run, summary=document), [])
+    assert "<h2>Metamorphic relations (1 comparisons)</h2>" in page
+    assert "<tr><td>grant-added</td><td>.</td><td>1</td><td>.</td></tr>" in page
