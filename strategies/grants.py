@@ -95,6 +95,7 @@ def _matching_candidates(name: str, cut: int, at: int) -> list[str]:
 def _near_miss_candidates(name: str, cut: int, at: int) -> list[str]:
     prefix = name[:cut]
     out = [
+        name,  # the name written as is: a regex, which misses it when it has metacharacters
         java_quote(name.swapcase()),
         java_quote(name[:1].swapcase() + name[1:]),
         java_quote(name) + "s",

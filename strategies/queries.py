@@ -43,6 +43,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from hypothesis import event
 from hypothesis import strategies as st
 from sqlglot import exp
 
@@ -402,6 +403,11 @@ def _union_all(draw: st.DrawFn, datasources: Sequence[str]) -> tuple[exp.Expr, f
 # --------------------------------------------------------------------------- ingest
 
 
+TARGET_SUFFIXES = ("", "", "", "+eu", ".v2", "$x", " eu", "(1)", "|b", "\u00e9t\u00e9")
+"""Endings of a fresh target's name: mostly none, else regex metacharacters, a space or
+non-ASCII letters (all allowed in a datasource name), so that a grant written as the bare name
+(``sales+eu``, a regex that does not match ``sales+eu``) meets a datasource of that name."""
+
 _NEW_GRANULARITIES = ("HOUR", "DAY", "MONTH", "YEAR", "ALL TIME", "TIME_FLOOR_HOUR")
 _WHERE_GRANULARITIES = ("HOUR", "DAY", "MONTH", "YEAR")
 
@@ -436,6 +442,14 @@ def _clustered(draw: st.DrawFn) -> list[exp.Expr]:
     return [_col(c) for c in choice.split(",")]
 
 
+def _fresh_target(draw: st.DrawFn, namer: Namer) -> str:
+    """A new datasource name: the namer's, with one of ``TARGET_SUFFIXES``."""
+    suffix = draw(st.sampled_from(TARGET_SUFFIXES))
+    if suffix:
+        event("target name: with regex metacharacters, a space or non-ASCII letters")
+    return namer("ds") + suffix
+
+
 @st.composite
 def _ingest(
     draw: st.DrawFn,
@@ -445,7 +459,7 @@ def _ingest(
     existing_targets: Sequence[str],
 ) -> tuple[exp.Expr, str]:
     existing = bool(existing_targets) and draw(st.booleans())
-    target = draw(st.sampled_from(existing_targets)) if existing else namer("ds")
+    target = draw(st.sampled_from(existing_targets)) if existing else _fresh_target(draw, namer)
     clustered = _clustered(draw)
     select = source.select
     if kind is QueryKind.REPLACE_WHERE:

