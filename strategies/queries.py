@@ -405,8 +405,9 @@ def _union_all(draw: st.DrawFn, datasources: Sequence[str]) -> tuple[exp.Expr, f
 
 TARGET_SUFFIXES = ("", "", "", "+eu", ".v2", "$x", " eu", "(1)", "|b", "\u00e9t\u00e9")
 """Endings of a fresh target's name, one drawn (none in three draws of ten): regex
-metacharacters, a space or non-ASCII letters (all allowed in a datasource name), so that a grant written as the bare name
-(``sales+eu``, a regex that does not match ``sales+eu``) meets a datasource of that name."""
+metacharacters, a space or non-ASCII letters (all allowed in a datasource name), so that a
+grant written as the bare name (``sales+eu``, a regex that does not match ``sales+eu``) meets
+a datasource of that name."""
 
 _NEW_GRANULARITIES = ("HOUR", "DAY", "MONTH", "YEAR", "ALL TIME", "TIME_FLOOR_HOUR")
 _WHERE_GRANULARITIES = ("HOUR", "DAY", "MONTH", "YEAR")

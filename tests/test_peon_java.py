@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.cluster import CDS_MOUNT, class_data_archive
 from fixtures.image import DRUID_DIR
 from fixtures.waiting import Condition, wait_until
 
@@ -67,11 +68,11 @@ def test_the_first_peon_makes_the_archive_and_later_ones_map_it(world: dict[str,
     assert archive.read_text() == "archive\n"
     assert _peon(world) == 0
     first, second = _calls(world)
-    assert f"-XX:ArchiveClassesAtExit={archive}.tmp" in first
+    assert f"-XX:ArchiveClassesAtExit={archive}." in first and ".partial " in first
     assert f"-XX:SharedArchiveFile={archive}" in second
     # the peon's own command line follows, unchanged
     assert second.endswith("-cp /opt/druid/lib/* org.apache.druid.cli.Main internal peon")
-    assert not Path(f"{archive}.tmp").exists()
+    assert not list(archive.parent.glob("*.partial"))
 
 
 @pytest.mark.parametrize(("rc", "dump"), [("3", "yes"), ("0", "no")])
@@ -81,7 +82,7 @@ def test_a_peon_that_ends_badly_leaves_no_archive_and_the_next_one_tries_again(
     archive = Path(world["DRUID_CDS_ARCHIVE"])
     assert _peon(world, FAKE_RC=rc, FAKE_DUMP=dump) == int(rc)
     assert not archive.exists()
-    assert not Path(f"{archive}.tmp").exists()
+    assert not list(archive.parent.glob("*.partial"))
     assert _peon(world) == 0
     assert archive.exists()
     assert all("-XX:ArchiveClassesAtExit=" in call for call in _calls(world))
@@ -109,6 +110,19 @@ def test_while_one_peon_makes_the_archive_the_others_run_plain_java(world: dict[
     assert "-XX:" not in call.split(" -cp ")[0]
 
 
+def test_the_lock_is_the_containers_own_and_the_archive_may_be_elsewhere(
+    world: dict[str, str], tmp_path: Path
+) -> None:
+    shared = tmp_path / "cache"
+    shared.mkdir()
+    lock = tmp_path / "var" / "peon-cds.lock"
+    lock.parent.mkdir()
+    env = {**world, "DRUID_CDS_ARCHIVE": str(shared / "peon-x.jsa"), "DRUID_CDS_LOCK": str(lock)}
+    assert _peon(env) == 0
+    assert [p.name for p in shared.iterdir()] == ["peon-x.jsa"]
+    assert lock.is_dir()  # held for good: the archive is made
+
+
 def test_stopping_the_training_peon_stops_its_java(world: dict[str, str]) -> None:
     process = subprocess.Popen(
         [str(SCRIPT), "-cp", "x", "Main"], env={**world, "FAKE_SLEEP": "60"}, start_new_session=True
@@ -131,3 +145,15 @@ def test_the_middle_manager_starts_peons_through_the_script_on_a_classpath_of_ja
     assert properties["druid.indexer.runner.javaCommand"] == "@HERE@/peon-java.sh"
     assert properties["druid.indexer.runner.classpath"] == "@DRUID_HOME@/lib/*"
     assert os.access(SCRIPT, os.X_OK)
+
+
+def test_an_archive_is_named_for_its_image_and_the_peons_settings() -> None:
+    image = "sha256:" + "ab" * 32
+    name = class_data_archive(image, b"druid.indexer.runner.javaOptsArray=[]")
+    assert name.startswith(f"{CDS_MOUNT}/peon-abababababababab-") and name.endswith(".jsa")
+    assert class_data_archive(image, b"another setting") != name
+    assert (
+        class_data_archive("sha256:" + "cd" * 32, b"druid.indexer.runner.javaOptsArray=[]") != name
+    )
+    with pytest.raises(ValueError, match="not an image id"):
+        class_data_archive("sha256:../../etc", b"")
