@@ -33,6 +33,7 @@ from conformance.runner.relations import (
 )
 from conformance.runner.run import Run
 from conformance.runner.scenario import Judge, ScenarioRunner
+from conformance.test_support import reproduce_command
 from fixtures.client import Exchange
 from fixtures.errors import aborts_on_infrastructure
 from strategies.grant_relations import GrantVariant, added_grants, minus_one, named, with_grant
@@ -62,14 +63,6 @@ def namer(run: Run) -> Namer:
 def _examples() -> int:
     """The profile's examples per grant test, a third of them (ci: 2): each is a batch."""
     return max(1, math.ceil(settings().max_examples / 3))
-
-
-def _reproduce(request: pytest.FixtureRequest, run: Run) -> str:
-    command = f"pytest '{request.node.nodeid}'"
-    command += f" --hypothesis-profile {run.facts.get('hypothesis_profile', 'ci')}"
-    if "hypothesis_seed" in run.facts:
-        command += f" --hypothesis-seed {run.facts['hypothesis_seed']}"
-    return command + "  (add --druid-url to reuse a running cluster)"
 
 
 def _submits(
@@ -136,7 +129,7 @@ def test_equivalent_statement(
             _observed(original, first),
             f"submit x {original.kind}",
         )
-        assert_relations_hold(_record(run, [comparison]), _reproduce(request, run))
+        assert_relations_hold(_record(run, [comparison]), reproduce_command(request, run))
 
     equivalent()
 
@@ -175,7 +168,7 @@ def test_grant_added(
             _observed(original, first),
             f"submit x {original.kind}",
         )
-        assert_relations_hold(_record(run, [comparison]), _reproduce(request, run))
+        assert_relations_hold(_record(run, [comparison]), reproduce_command(request, run))
 
     monotone()
 
@@ -234,6 +227,6 @@ def test_required_set(
             )
             for (variant, scenario), exchanges in zip(fewer, answers[1:], strict=True)
         ]
-        assert_relations_hold(_record(run, comparisons), _reproduce(request, run))
+        assert_relations_hold(_record(run, comparisons), reproduce_command(request, run))
 
     minimal()

@@ -27,6 +27,7 @@ from conformance.oracle.profiles import get_profile
 from conformance.runner.checks import Check, assert_conforms
 from conformance.runner.run import Run
 from conformance.runner.scenario import STATEMENTS_API, TASK_API, Judge, ScenarioRunner
+from conformance.test_support import reproduce_command
 from fixtures.errors import aborts_on_infrastructure
 from strategies.naming import Namer, make_namer
 from strategies.steering import Cell, Operation, Scenario, feasible_cells, scenarios
@@ -90,18 +91,9 @@ def _scenarios_for(judge: Judge, namer: Namer, **narrowing: Any) -> SearchStrate
     )
 
 
-def _reproduce(request: pytest.FixtureRequest, run: Run) -> str:
-    command = f"pytest '{request.node.nodeid}'"
-    profile = run.facts.get("hypothesis_profile", "ci")
-    command += f" --hypothesis-profile {profile}"
-    if "hypothesis_seed" in run.facts:
-        command += f" --hypothesis-seed {run.facts['hypothesis_seed']}"
-    return command + "  (add --druid-url to reuse a running cluster)"
-
-
 def _checked(checks: list[list[Check]], request: pytest.FixtureRequest, run: Run) -> None:
     flat = [check for scenario_checks in checks for check in scenario_checks]
-    assert_conforms(flat, reproduce=_reproduce(request, run))
+    assert_conforms(flat, reproduce=reproduce_command(request, run))
 
 
 def test_cell(

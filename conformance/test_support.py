@@ -6,7 +6,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pytest
+
 from conformance.runner.checks import same_answer
+from conformance.runner.run import Run
 from fixtures.client import DruidClient, Exchange
 from fixtures.provision import Grant
 
@@ -15,6 +18,16 @@ SPEC_HTTP = "shared/SPEC.md section 2, the HTTP surface"
 
 # make_user(grants) -> a client of a fresh user holding those grants (conformance/conftest.py)
 UserFactory = Callable[[list[Grant]], DruidClient]
+
+
+def reproduce_command(request: pytest.FixtureRequest, run: Run) -> str:
+    """The command that reruns the requesting test with the run's Hypothesis profile and seed:
+    the last line of every failure's text."""
+    command = f"pytest '{request.node.nodeid}'"
+    command += f" --hypothesis-profile {run.facts.get('hypothesis_profile', 'ci')}"
+    if "hypothesis_seed" in run.facts:
+        command += f" --hypothesis-seed {run.facts['hypothesis_seed']}"
+    return command + "  (add --druid-url to reuse a running cluster)"
 
 
 @dataclass(frozen=True)
