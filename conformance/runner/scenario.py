@@ -283,10 +283,8 @@ class ScenarioRunner:
         """
         if operation is not None:
             scenarios = [scenario.asking(operation) for scenario in scenarios]
-        if self.pool is not None:
-            return self._exercise(self.pool.bind_all(scenarios), _API[api])
-        with self.provisioned([user for scenario in scenarios for user in scenario.users]):
-            return self._exercise(scenarios, _API[api])
+        with self._bound(scenarios, [u for scenario in scenarios for u in scenario.users]) as bound:
+            return self._exercise(bound, _API[api])
 
     def answers(self, scenarios: Sequence[Scenario], api: str = TASK_API) -> list[list[Exchange]]:
         """Druid's answers to ``scenarios``, provisioned and asked as :meth:`run_batch` asks
@@ -298,34 +296,42 @@ class ScenarioRunner:
         ``SteeringDrift``: nothing is judged); without a pool, ``ValueError`` when two users
         or two roles of the batch share a name but not their grants.
         """
-        if self.pool is not None:
-            return self._asked(self.pool.bind_all(scenarios), _API[api])
         users = list(dict.fromkeys(user for scenario in scenarios for user in scenario.users))
-        roles = {role for user in users for role in user.roles}
-        for names in ([u.name for u in users], [r.name for r in roles]):
-            if len(set(names)) != len(names):
-                raise ValueError(f"a name stands for two users or roles: {sorted(names)}")
-        with self.provisioned(users):
-            return self._asked(scenarios, _API[api])
-
-    def _asked(self, scenarios: Sequence[Scenario], api: _Api) -> list[list[Exchange]]:
-        transcripts = overlapped(
-            [functools.partial(self._ask, api, scenario) for scenario in scenarios],
-            PARALLEL_SCENARIOS,
-            self._abandoned,
-        )
+        if self.pool is None:
+            roles = {role for user in users for role in user.roles}
+            for names in ([u.name for u in users], [r.name for r in roles]):
+                if len(set(names)) != len(names):
+                    raise ValueError(f"a name stands for two users or roles: {sorted(names)}")
+        with self._bound(scenarios, users) as bound:
+            transcripts = self._ask_all(bound, _API[api])
         return [
             [answer.exchange for answer in transcript if answer.exchange is not None]
             for transcript in transcripts
         ]
 
-    def _exercise(self, scenarios: Sequence[Scenario], api: _Api) -> list[list[Check]]:
-        started = time.monotonic()
-        transcripts = overlapped(
+    @contextmanager
+    def _bound(
+        self, scenarios: Sequence[Scenario], users: Sequence[UserSpec]
+    ) -> Iterator[Sequence[Scenario]]:
+        """The scenarios to ask, their users in place: the pool's (only the permission lists
+        change), or ``users`` created here and deleted when the block ends."""
+        if self.pool is not None:
+            yield self.pool.bind_all(scenarios)
+            return
+        with self.provisioned(users):
+            yield scenarios
+
+    def _ask_all(self, scenarios: Sequence[Scenario], api: _Api) -> list[list[_Answer]]:
+        """Every scenario's answers, at most ``PARALLEL_SCENARIOS`` scenarios at a time."""
+        return overlapped(
             [functools.partial(self._ask, api, scenario) for scenario in scenarios],
             PARALLEL_SCENARIOS,
             self._abandoned,
         )
+
+    def _exercise(self, scenarios: Sequence[Scenario], api: _Api) -> list[list[Check]]:
+        started = time.monotonic()
+        transcripts = self._ask_all(scenarios, api)
         checks = [
             self._judged_all(api, scenario, transcript)
             for scenario, transcript in zip(scenarios, transcripts, strict=True)
