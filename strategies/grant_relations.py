@@ -17,12 +17,11 @@ from hypothesis import strategies as st
 
 from conformance.oracle.permissions import ResourceAction
 from fixtures.provision import Grant
-from strategies.grants import RoleSpec, UserSpec, grants, java_quote
+from strategies.grants import RoleSpec, UserSpec, grants
 
 __all__ = [
     "GrantVariant",
     "added_grants",
-    "exact_grant",
     "minus_one",
     "named",
     "with_grant",
@@ -40,11 +39,6 @@ class GrantVariant:
 def named(grant: Grant) -> str:
     """``READ DATASOURCE 'wiki.*'``: a grant as the reports show it."""
     return f"{grant.action} {grant.type} {grant.name!r}"
-
-
-def exact_grant(needed: ResourceAction) -> Grant:
-    """The grant of ``needed`` and nothing else: its name as a quoted Java regex."""
-    return Grant(needed.resource.type, java_quote(needed.resource.name), needed.action.value)
 
 
 def with_grant(user: UserSpec, grant: Grant) -> UserSpec:
@@ -68,7 +62,7 @@ def minus_one(required: Sequence[ResourceAction]) -> tuple[GrantVariant, ...]:
     without each element (``- READ DATASOURCE 'wiki'``). Duplicates count once. An empty set
     has only its exact variant: nothing to leave out."""
     needed = tuple(dict.fromkeys(required))
-    exact = tuple(exact_grant(r) for r in needed)
+    exact = tuple(Grant.exactly(r) for r in needed)
     family = [GrantVariant("exactly the required set", exact)]
     for index, grant in enumerate(exact):
         family.append(GrantVariant(f"- {named(grant)}", exact[:index] + exact[index + 1 :]))

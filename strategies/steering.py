@@ -38,7 +38,6 @@ from strategies.grants import (
     TYPES,
     Grant,
     UserSpec,
-    java_quote,
     matches,
     matching_patterns,
     near_miss_patterns,
@@ -189,7 +188,7 @@ def _granting(draw: st.DrawFn, needed: ResourceAction, avoid: Sequence[ResourceA
     pattern = draw(matching_patterns(name))
     grant = Grant(needed.resource.type, pattern, needed.action.value)
     if any(_covers(grant, a) for a in avoid):  # e.g. '.*' would also grant a missed one
-        grant = Grant(needed.resource.type, java_quote(name), needed.action.value)
+        grant = Grant.exactly(needed)
     return grant
 
 

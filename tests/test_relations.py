@@ -27,7 +27,7 @@ from fixtures.client import Exchange
 from fixtures.provision import Grant
 from reports.history import History
 from reports.records import parse_history
-from strategies.grant_relations import exact_grant, minus_one, with_grant
+from strategies.grant_relations import minus_one, with_grant
 from strategies.grants import RoleSpec, UserSpec, matches
 from strategies.rewrites import REWRITE, Variant, rewrite
 from strategies.scenario import Request, Scenario, credentials
@@ -147,7 +147,7 @@ OUT_WRITE = ResourceAction(Resource("DATASOURCE", "out"), Action.WRITE)
 
 
 def test_an_exact_grant_matches_its_name_and_no_other() -> None:
-    grant = exact_grant(WIKI_READ)
+    grant = Grant.exactly(WIKI_READ)
     assert (grant.type, grant.action) == ("DATASOURCE", "READ")
     assert matches(grant.name, "wiki.x")
     assert not matches(grant.name, "wikiyx")  # the dot is quoted
@@ -156,7 +156,7 @@ def test_an_exact_grant_matches_its_name_and_no_other() -> None:
 
 def test_minus_one_is_the_exact_set_then_each_element_left_out_once() -> None:
     family = minus_one([WIKI_READ, OUT_WRITE, WIKI_READ])
-    exact = (exact_grant(WIKI_READ), exact_grant(OUT_WRITE))
+    exact = (Grant.exactly(WIKI_READ), Grant.exactly(OUT_WRITE))
     assert [v.name for v in family] == [
         "exactly the required set",
         "- READ DATASOURCE 'wiki\\\\.x'",

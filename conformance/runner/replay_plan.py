@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.oracle import Case, CaseError, decide
-from conformance.oracle.permissions import java_quote
 from conformance.oracle.profiles import SUBMIT_OPERATIONS
 from fixtures.client import LOGIN_TRAITS
 from fixtures.provision import Grant
@@ -110,9 +109,7 @@ def submit_requirements(case: Case) -> tuple[Grant, ...]:
     submit = "statements.submit" if case.operation.startswith("statements.") else "submit"
     asked = replace(case, id=f"{case.id}-submit", operation=submit, permissions=())
     needed = decide(asked).required
-    return tuple(
-        Grant(ra.resource.type, java_quote(ra.resource.name), ra.action.value) for ra in needed
-    )
+    return tuple(Grant.exactly(ra) for ra in needed)
 
 
 def plan(check: Mapping[str, Any], exchange: Mapping[str, Any] | None = None) -> ReplayPlan:
