@@ -96,6 +96,28 @@ def _record(run: Run, comparisons: list[Comparison]) -> list[Comparison]:
     return comparisons
 
 
+def _compare(
+    runner: ScenarioRunner,
+    run: Run,
+    request: pytest.FixtureRequest,
+    relation: str,
+    variant: str,
+    original: Scenario,
+    follow: Scenario,
+) -> None:
+    """Ask ``original`` and ``follow`` in one batch, judge ``relation`` on their answers (the
+    follow-up named ``variant``), record the comparison and fail when it is broken."""
+    first, second = runner.answers([original, follow])
+    comparison = Comparison(
+        RELATION[relation],
+        variant,
+        _observed(follow, second),
+        _observed(original, first),
+        f"submit x {original.kind}",
+    )
+    assert_relations_hold(_record(run, [comparison]), reproduce_command(request, run))
+
+
 @pytest.mark.parametrize("how", ASKED_REWRITES, ids=lambda how: how.name)
 def test_equivalent_statement(
     how: Rewrite,
@@ -121,15 +143,15 @@ def test_equivalent_statement(
     def equivalent(drawn: tuple[Scenario, Variant]) -> None:
         original, variant = drawn
         changed = _unsteered(replace(original, sql=variant.sql))
-        first, second = scenario_runner.answers([original, changed])
-        comparison = Comparison(
-            RELATION["equivalent-statement"],
+        _compare(
+            scenario_runner,
+            run,
+            request,
+            "equivalent-statement",
             variant.rewrite,
-            _observed(changed, second),
-            _observed(original, first),
-            f"submit x {original.kind}",
+            original,
+            changed,
         )
-        assert_relations_hold(_record(run, [comparison]), reproduce_command(request, run))
 
     equivalent()
 
@@ -160,15 +182,7 @@ def test_grant_added(
     @aborts_on_infrastructure
     def monotone(drawn: tuple[Scenario, Scenario, str]) -> None:
         original, superset, added = drawn
-        first, second = scenario_runner.answers([original, superset])
-        comparison = Comparison(
-            RELATION["grant-added"],
-            added,
-            _observed(superset, second),
-            _observed(original, first),
-            f"submit x {original.kind}",
-        )
-        assert_relations_hold(_record(run, [comparison]), reproduce_command(request, run))
+        _compare(scenario_runner, run, request, "grant-added", added, original, superset)
 
     monotone()
 

@@ -39,6 +39,7 @@ from reports import coverage, records
 from reports.coverage import VERDICT_COLUMNS
 from reports.records import RecordedRun, RunEnd
 from reports.reproduce import reproduction
+from reports.summary import RELATION_OUTCOMES
 from strategies.queries import QueryKind
 
 STYLE = """
@@ -705,7 +706,7 @@ def _relations_html(relations: Mapping[str, Any]) -> str:
     by_relation = relations.get("by_relation") or {}
     if not by_relation:
         return ""
-    columns = ("holds", "broken", "vacuous")
+    columns = RELATION_OUTCOMES
     head = "<tr><th>relation</th>" + "".join(f"<th>{c}</th>" for c in columns) + "</tr>"
     rows = "".join(
         f"<tr><td>{escape(name)}</td>"
