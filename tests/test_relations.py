@@ -126,6 +126,24 @@ def test_only_broken_comparisons_fail_each_with_both_answers_and_the_command() -
     assert text.endswith("reproduce:\npytest x")
 
 
+@pytest.mark.parametrize(("source", "follow"), [(500, 500), (202, 503), (503, 202)])
+def test_a_server_error_breaks_any_comparison_even_when_both_sides_agree(
+    source: int, follow: int
+) -> None:
+    """A 5xx from a live Druid to a valid statement is a finding, never a relation that holds."""
+    comparison = _comparison(source, follow)
+    assert comparison.server_error
+    assert comparison.outcome is RelationOutcome.BROKEN
+    assert "server error (5xx)" in comparison.explain()
+    assert not _comparison(403, 403).server_error
+
+
+def test_a_relation_of_one_answer_is_broken_by_a_server_error() -> None:
+    asked = Observation("SELECT 1", (), _exchange(500, 3))
+    comparison = Comparison(RELATION["required-set-allows"], "exactly the required set", asked)
+    assert comparison.outcome is RelationOutcome.BROKEN
+
+
 def test_a_comparison_is_recorded_as_a_relation_line_apart_from_the_checks(
     tmp_path: Path,
 ) -> None:

@@ -147,8 +147,18 @@ class Comparison:
     label: str = ""
 
     @property
+    def server_error(self) -> bool:
+        """Druid answered either question with a 5xx: a finding whatever the relation says
+        (the statements are valid), so the comparison is broken even where both sides agree."""
+        observed = [self.follow] if self.source is None else [self.source, self.follow]
+        return any(o.exchange.status >= 500 for o in observed)
+
+    @property
     def outcome(self) -> RelationOutcome:
-        """The relation's judgement of the source's and the follow-up's statuses."""
+        """The relation's judgement of the source's and the follow-up's statuses; broken on
+        a server error (:attr:`server_error`)."""
+        if self.server_error:
+            return RelationOutcome.BROKEN
         source = self.source.exchange.status if self.source is not None else None
         return self.relation.judge(source, self.follow.exchange.status)
 
@@ -170,6 +180,8 @@ class Comparison:
             f"BROKEN RELATION {self.relation.name} ({self.variant}) on {self.label or 'a request'}:"
             f" {self.relation.says}",
         ]
+        if self.server_error:
+            lines.append("  Druid answered a valid request with a server error (5xx)")
         if self.source is not None:
             lines += self.source.lines("original")
         lines += self.follow.lines("variant" if self.source is not None else "asked")
