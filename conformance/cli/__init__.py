@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -46,8 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, so its ``finally`` blocks remove what it made."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(f"signal {signum}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; its exit status. SIGTERM (a CI job cancelled, ``kill``) unwinds
+    the command as Ctrl-C does, so a cluster it started is stopped and its reports written:
+    exit 143 for SIGTERM, 130 for Ctrl-C."""
     parser = build_parser()
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         # an option's bad value raises BadInputError from its argparse type (fixtures/options.py)
         args = parser.parse_args(argv)
@@ -55,9 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SetupError as exc:
         print(SECRETS.scrub(f"druid-conformance: error: {exc}"), file=sys.stderr)
         return int(exit_code(exc))
+    except Terminated:
+        print("druid-conformance: terminated (SIGTERM)", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("druid-conformance: interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return code
 
 
