@@ -132,8 +132,10 @@ class _Source:
 # --------------------------------------------------------------------------- small pieces
 
 
-def _table(name: str, alias: str | None = None) -> exp.Expr:
-    table = exp.Table(this=exp.to_identifier(name, quoted=True))
+def _table(name: str, alias: str | None = None, schema: str | None = None) -> exp.Expr:
+    """``"name"``, or ``druid."name"`` with ``schema`` (the same datasource, SPEC section 3)."""
+    db = exp.to_identifier(schema) if schema else None
+    table = exp.Table(this=exp.to_identifier(name, quoted=True), db=db)
     return exp.alias_(table, alias, table=True) if alias else table
 
 
@@ -204,7 +206,11 @@ def _select_list(draw: st.DrawFn, base: exp.Select, ingest: bool) -> exp.Select:
 @st.composite
 def _single(draw: st.DrawFn, datasources: Sequence[str], ingest: bool) -> _Source:
     name = draw(st.sampled_from(datasources))
-    select = draw(_select_list(exp.select().from_(_table(name)), ingest))
+    schema = None
+    if draw(st.integers(0, 3)) == 0:  # druid."x" is the datasource x: a resolver may miss it
+        schema = "druid"
+        event("shape: druid.-qualified datasource")
+    select = draw(_select_list(exp.select().from_(_table(name, schema=schema)), ingest))
     if not ingest:
         select = draw(_filtered(select))
         if draw(st.booleans()):
@@ -242,22 +248,46 @@ def _subquery(draw: st.DrawFn, datasources: Sequence[str], ingest: bool) -> _Sou
 
 
 @st.composite
+def _cte_name(draw: st.DrawFn, datasources: Sequence[str]) -> str:
+    """``src_cte``, or (1 draw in 3) a datasource's own name: the WITH then shadows that
+    datasource in the statement (not in the WITH's own body: WITH is not recursive), and an
+    analyzer that takes the name for the datasource asks for a permission that is not needed."""
+    if draw(st.integers(0, 2)) == 0:
+        event("shape: WITH named like a datasource")
+        return draw(st.sampled_from(datasources))
+    return "src_cte"
+
+
+@st.composite
+def _cte_body(draw: st.DrawFn, name: str) -> exp.Select:
+    """The WITH's body over ``name``; in 1 draw in 4 itself a WITH (a nested WITH)."""
+    body = draw(_select_list(exp.select().from_(_table(name)), ingest=True))
+    if draw(st.integers(0, 3)) == 0:
+        event("shape: nested WITH")
+        inner = "inner_cte"
+        return exp.select(*_ingest_columns()).from_(inner).with_(inner, as_=body)
+    return body
+
+
+@st.composite
 def _cte(draw: st.DrawFn, datasources: Sequence[str], ingest: bool) -> _Source:
     name = draw(st.sampled_from(datasources))
-    cte_name = "src_cte"
-    body = draw(_select_list(exp.select().from_(_table(name)), ingest=True))
-    outer = exp.select(*_ingest_columns()).from_(cte_name).with_(cte_name, as_=body)
+    cte_name = draw(_cte_name(datasources))
+    body = draw(_cte_body(name))
+    alias = exp.to_identifier(cte_name, quoted=True)
+    outer = exp.select(*_ingest_columns()).from_(_table(cte_name)).with_(alias, as_=body)
     if draw(st.booleans()):  # the CTE alone
         return _Source(outer if ingest else draw(_filtered(outer)), frozenset({name}))
-    # the CTE joined with a datasource (no filter: ``page`` would be ambiguous)
+    # the CTE joined with a datasource (no filter: ``page`` would be ambiguous); when the
+    # datasource drawn has the CTE's name, the join reads the CTE, not the datasource
     other = draw(st.sampled_from(datasources))
     outer = (
         exp.select(*_ingest_columns("c"))
-        .from_(exp.alias_(exp.to_table(cte_name), "c", table=True))
+        .from_(_table(cte_name, "c"))
         .join(_table(other, "o"), on="c.page = o.page", join_type="left", dialect=_DIALECT)
-        .with_(cte_name, as_=body)
+        .with_(alias.copy(), as_=body)
     )
-    return _Source(outer, frozenset({name, other}))
+    return _Source(outer, frozenset({name} | ({other} - {cte_name})))
 
 
 _SHAPES = {
