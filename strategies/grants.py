@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from hypothesis import event
 from hypothesis import strategies as st
 
 from conformance.oracle.permissions import (
@@ -30,6 +31,7 @@ from strategies.naming import Namer
 
 __all__ = [
     "ACTIONS",
+    "CANONICAL_NAMES",
     "QUERY_SELECT_STUB",
     "TYPES",
     "Grant",
@@ -50,18 +52,27 @@ __all__ = [
 TYPES: tuple[str, ...] = tuple(sorted(RESOURCE_TYPES))
 ACTIONS: tuple[str, ...] = (Action.READ.value, Action.WRITE.value)
 QUERY_SELECT_STUB = "__query_select"
-# Names worth granting on: the seeds, the SELECT stub, the EXTERNAL and STATE resources.
-INTERESTING_NAMES: tuple[str, ...] = (
-    "wikipedia",
-    "wiki",
-    "Wiki",
-    "koalas",
+# Names worth granting on: the seeds, then the canonical name of every resource type (SPEC
+# section 3): the SELECT stub, EXTERNAL, STATE, CONFIG and its `security`, system tables
+# (SYSTEM_TABLE names are `sys.<table>`) and the context keys statements set or Druid adds
+# (QUERY_CONTEXT). Granted as noise to every operation's actors, the statements API's included,
+# so an authorizer that confuses a canonical name with another resource shows.
+SEED_NAMES: tuple[str, ...] = ("wikipedia", "wiki", "Wiki", "koalas")
+CANONICAL_NAMES: tuple[str, ...] = (
     QUERY_SELECT_STUB,
     "EXTERNAL",
     "STATE",
     "CONFIG",
+    "security",
+    "sys.segments",
+    "sys.tasks",
     "maxNumTasks",
+    "queryId",
+    "sqlQueryId",
+    "sqlTimeZone",
+    "finalizeAggregations",
 )
+INTERESTING_NAMES: tuple[str, ...] = SEED_NAMES + CANONICAL_NAMES
 
 
 def matches(pattern: str, name: str) -> bool:
@@ -164,7 +175,14 @@ def grants(
         type=st.sampled_from(types),
         name=st.sampled_from(names).flatmap(pattern_for),
         action=st.sampled_from(actions),
-    )
+    ).map(_noted)
+
+
+def _noted(grant: Grant) -> Grant:
+    """Record a grant written as a canonical name (``--hypothesis-show-statistics``)."""
+    if grant.name in CANONICAL_NAMES:
+        event(f"grant on a canonical name: {grant.name}")
+    return grant
 
 
 def noise_grants(
