@@ -252,8 +252,11 @@ def split_into_roles(
     draw: st.DrawFn, namer: Namer, wanted: Sequence[Grant], max_roles: int = 3
 ) -> tuple[RoleSpec, ...]:
     """Spread ``wanted`` over one to ``max_roles`` roles (some maybe empty): the user's union
-    of roles is what counts, so a permission split over roles must work like one role."""
-    count = draw(st.integers(1, max_roles))
+    of roles is what counts, so a permission split over roles must work like one role. With
+    nothing wanted, no role at all is one of the draws: a user without roles holds nothing,
+    like one whose roles are empty (an authorizer that reads "no roles" as "no restriction"
+    shows only there)."""
+    count = draw(st.integers(0 if not wanted else 1, max_roles))
     buckets: list[list[Grant]] = [[] for _ in range(count)]
     for grant in wanted:
         buckets[draw(st.integers(0, count - 1))].append(grant)

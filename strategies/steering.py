@@ -274,7 +274,11 @@ def scenarios(
     guarantees coverage where Hypothesis's draws are skewed toward cells it has seen).
     ``submitter_extras`` are granted to the submitter of a status or cancel scenario on top of
     what the oracle requires: what a known deviation makes Druid want before a task exists
-    (``deviations.submitter_workarounds``). Submit scenarios never get them."""
+    (``deviations.submitter_workarounds``). An allowed submit never gets them (there the
+    deviation shows); a forbidden submit's actor always does, so that its refusal must come
+    from the documented requirement it misses, not from the deviation (with context
+    authorization on, Druid 27 refuses every submit without WRITE on ``queryId``, which hid
+    an authorizer that never checks ``maxNumTasks``)."""
     cfg: dict[str, Any] = dict(settings or {})
     if cells is None:
         cells = feasible_cells(operations, kinds, verdicts, cfg)
@@ -300,7 +304,10 @@ def scenarios(
         forbidden_alone = aim is VerdictKind.FORBIDDEN and not set(op_needs) - set(submitter_keeps)
         same = not forbidden_alone and draw(st.booleans())
     if same:
-        actor = draw(_user_with(namer, draw(grants_for_verdict(op_needs, aim, submitter_keeps))))
+        wanted = draw(grants_for_verdict(op_needs, aim, submitter_keeps))
+        if op is Operation.SUBMIT and aim is VerdictKind.FORBIDDEN:
+            wanted += [Grant.exactly(x) for x in submitter_extras if x not in op_needs]
+        actor = draw(_user_with(namer, wanted))
         submitter = actor
     else:
         submit_grants = draw(grants_for_verdict(submitter_keeps, VerdictKind.ALLOWED))

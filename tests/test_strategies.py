@@ -440,3 +440,34 @@ def test_a_near_miss_never_grants_another_missed_requirement(data: st.DataObject
     ]
     granted = data.draw(grants_for_verdict(required, VerdictKind.FORBIDDEN))
     assert not all(any(_covers(g, r) for g in granted) for r in required), granted
+
+
+def test_a_forbidden_submit_actor_holds_the_submitter_extras() -> None:
+    """A forbidden submit must be refused for the requirement it misses, not for what a known
+    deviation demands besides: its actor holds the extras (and is still forbidden)."""
+
+    @settings(max_examples=40, deadline=None, database=None, derandomize=True)
+    @given(
+        scenarios(
+            NAMER,
+            operations=[Operation.SUBMIT],
+            verdicts=[VerdictKind.FORBIDDEN],
+            settings=SECURED,
+            submitter_extras=[QUERY_ID_WRITE],
+        )
+    )
+    def check(scenario: Scenario) -> None:
+        assert _holds_query_id_write(scenario.submitter)
+        assert _steered(scenario).verdict.verdict is VerdictKind.FORBIDDEN
+
+    check()
+
+
+def test_a_user_with_no_role_at_all_is_drawn() -> None:
+    """An actor holding nothing may have no role (not only empty roles)."""
+    found = find(
+        scenarios(NAMER, verdicts=[VerdictKind.FORBIDDEN]),
+        lambda s: not s.aimed.actor.roles,
+        settings=FIND,
+    )
+    assert _cell(found).verdict is VerdictKind.FORBIDDEN
