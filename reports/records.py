@@ -176,6 +176,7 @@ def rejudge(run: RecordedRun, check: Mapping[str, Any]) -> Check:
         recorded_exchange(run, check),
         check["druid_version"],
         login=tuple(str(trait) for trait in check.get("login", ())),
+        traits=tuple(str(trait) for trait in check.get("traits", ())),
     )
     deviation = deviations.explain(judged)
     if deviation is None:

@@ -23,21 +23,21 @@ def _answer(status: int) -> Exchange:
 def test_a_5xx_from_a_live_cluster_is_an_answer_to_judge() -> None:
     asked: list[int] = []
     runner = _runner(lambda: asked.append(1))  # returns None: live
-    assert runner._live(_answer(500)).status == 500
+    assert runner.live(_answer(500)).status == 500
     assert asked == [1], "a 5xx asks whether the cluster is live"
 
 
 def test_a_5xx_from_a_cluster_that_is_not_live_is_an_infrastructure_error() -> None:
     runner = _runner(lambda: "the Router to answer /status/health: HTTP 503")
     with pytest.raises(InfrastructureError, match="is not live: the Router") as raised:
-        runner._live(_answer(502))
+        runner.live(_answer(502))
     assert raised.value.exchange_seq == 7
     assert "(history #7)" in str(raised.value)
 
 
 def test_without_a_probe_a_5xx_stays_an_infrastructure_error() -> None:
     with pytest.raises(InfrastructureError, match="no liveness probe"):
-        _runner(None)._live(_answer(500))
+        _runner(None).live(_answer(500))
 
 
 @pytest.mark.parametrize("status", [200, 400, 403, 404])
@@ -45,7 +45,7 @@ def test_other_answers_need_no_probe(status: int) -> None:
     def probe() -> str:
         raise AssertionError("probed")
 
-    assert _runner(probe)._live(_answer(status)).status == status
+    assert _runner(probe).live(_answer(status)).status == status
 
 
 def test_only_the_requests_under_test_return_a_5xx() -> None:

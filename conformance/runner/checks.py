@@ -58,6 +58,9 @@ class Check:
     druid_version: str
     deviation_id: str | None = None  # set when a known deviation explains a disagreement
     login: tuple[str, ...] = ()  # the sent credentials' traits (``Credentials.traits``)
+    # what the request was built to be beyond its case, e.g. ``sqlQueryId-in-use`` (a context
+    # value another user's running query already has): a registry entry's ``when.request``
+    traits: tuple[str, ...] = ()
 
     @property
     def agrees(self) -> bool:
@@ -119,6 +122,7 @@ class Check:
             "verdict": self.verdict.to_json(),
             "observed_status": self.exchange.status,
             **({"login": list(self.login)} if self.login else {}),
+            **({"traits": list(self.traits)} if self.traits else {}),
         }
 
     def explain(self) -> str:

@@ -142,11 +142,13 @@ class Judge:
         task_exists: bool = True,
         steered: Steered | None = None,
         login: tuple[str, ...] = (),
+        traits: tuple[str, ...] = (),
     ) -> Check:
         """Judge ``exchange``, Druid's answer to ``operation`` (the oracle's name, e.g.
         ``statements.status``) asked by an actor holding ``permissions``, and record the check.
 
-        ``login`` is the sent credentials' traits (``Credentials.traits``), kept on the check
+        ``login`` is the sent credentials' traits (``Credentials.traits``) and ``traits`` what
+        the request was built to be beyond its case (``Check.traits``), both kept on the check
         for the deviation registry. ``steered`` is what the steering judged for this request:
         when its case asks another operation or its verdict is of another kind than this
         case's, :class:`SteeringDrift` is raised and nothing is recorded (the exchange is in
@@ -170,7 +172,9 @@ class Judge:
             steered.case.operation != operation or steered.verdict.verdict is not verdict.verdict
         ):
             raise SteeringDrift(label, steered, case, verdict)
-        check = Check(label, case, verdict, exchange, self.druid_version, login=login)
+        check = Check(
+            label, case, verdict, exchange, self.druid_version, login=login, traits=traits
+        )
         deviation = deviations.explain(check)
         if deviation:
             check = dataclasses.replace(check, deviation_id=deviation)
@@ -342,7 +346,7 @@ class ScenarioRunner:
 
     def _ask(self, api: _Api, scenario: Scenario) -> list[_Answer]:
         """Send the scenario's requests (in any thread): its answers, not yet judged."""
-        answer = self._live(
+        answer = self.live(
             api.submit(self._client(scenario.submit), scenario.sql, scenario.context)
         )
         answers = [_Answer(scenario.submit, answer)]
@@ -362,7 +366,7 @@ class ScenarioRunner:
                 if state != "SUCCESS":  # results of a failed query are no question of rights
                     yield _Answer(request, None, state)
                     continue
-            exchange = self._live(api.perform(request.operation, self._client(request), query_id))
+            exchange = self.live(api.perform(request.operation, self._client(request), query_id))
             yield _Answer(request, exchange)
             if request.operation == "cancel" and exchange.status // 100 == 2:
                 return  # one successful cancel ends the query; stop there
@@ -380,7 +384,7 @@ class ScenarioRunner:
             checks.append(self._judged(api, scenario, answer.request, answer.exchange))
         return checks
 
-    def _live(self, exchange: Exchange) -> Exchange:
+    def live(self, exchange: Exchange) -> Exchange:
         """The exchange, to be judged; InfrastructureError for a 5xx from a cluster that is
         not live (or when there is no liveness probe)."""
         if exchange.status < 500:
@@ -395,7 +399,7 @@ class ScenarioRunner:
         return exchange
 
     def _client(self, request: Request) -> DruidClient:
-        """The request's login on the Router; a 5xx answer is returned, to ``_live``."""
+        """The request's login on the Router; a 5xx answer is returned, to ``live``."""
         login = request.login if isinstance(request.login, Credentials) else None
         return self.router.as_user(login).returning_server_errors()
 
