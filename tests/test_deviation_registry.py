@@ -24,7 +24,8 @@ def test_entry_is_complete(entry: deviations.Deviation) -> None:
     assert entry.druid_versions and all(v.count(".") == 2 for v in entry.druid_versions)
     assert entry.observed.startswith("20"), "an entry says when it was observed"
     assert entry.reproduce.startswith("pytest conformance"), entry.reproduce
-    assert entry.id in entry.reproduce
+    # the command names the entry, or the test that re-checks it (rechecked_by)
+    assert entry.id in entry.reproduce or (entry.rechecked_by or entry.id) in entry.reproduce
     assert entry.passage.strip()
     parse(entry.example.sql.replace("{out}", "some_output"))
 
@@ -86,7 +87,8 @@ def test_submitter_workarounds_follow_version_and_settings() -> None:
     secured = {"authorizeQueryContextParams": True}
     held = deviations.submitter_workarounds("27.0.0", secured)
     assert [(w.resource.type, w.resource.name, w.action.value) for w in held] == [
-        ("QUERY_CONTEXT", "queryId", "WRITE")
+        ("QUERY_CONTEXT", "queryId", "WRITE"),
+        ("QUERY_CONTEXT", "executionMode", "WRITE"),
     ]
     assert deviations.submitter_workarounds("27.0.0", {}) == ()
     assert deviations.submitter_workarounds("26.0.0", secured) == ()  # before its range
@@ -232,3 +234,35 @@ def test_credentials_traits_name_the_shape_never_the_content(
     found = Credentials(user, password).traits()
     assert found == traits
     assert not any(password in trait or user in trait for trait in found)
+
+
+def test_a_request_condition_explains_only_checks_built_with_that_trait() -> None:
+    """DRUID-SQLQUERYID-IN-USE-500 explains a 500 only for a submit whose sqlQueryId another
+    user's running query has (``Check.traits``); the same 500 otherwise is new."""
+    import dataclasses
+
+    from conformance.oracle import Case, decide
+    from conformance.runner.checks import Check
+    from fixtures.client import Exchange
+
+    (entry,) = [e for e in ENTRIES if e.id == "DRUID-SQLQUERYID-IN-USE-500"]
+    case = Case(
+        id="c1", operation="submit", sql="SELECT 1", permissions=(), context={"sqlQueryId": "x"}
+    )
+    exchange = Exchange("POST", "/druid/v2/sql/task", "u", None, 500, {}, 0.0, 0.0, 1)
+    plain = Check("submit", case, decide(case), exchange, "27.0.0")
+    in_use = dataclasses.replace(plain, traits=("sqlQueryId-in-use",))
+    assert deviations.explain(in_use) == entry.id
+    assert deviations.explain(plain) is None
+    assert in_use.to_json()["traits"] == ["sqlQueryId-in-use"]
+    assert "traits" not in plain.to_json()
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if e.rechecked_by], ids=lambda e: e.id)
+def test_an_entry_rechecked_elsewhere_names_a_test_that_exists(
+    entry: deviations.Deviation,
+) -> None:
+    assert entry.rechecked_by is not None
+    path, _, name = entry.rechecked_by.partition("::")
+    source = (Path(__file__).resolve().parents[1] / path).read_text(encoding="utf-8")
+    assert f"def {name}(" in source

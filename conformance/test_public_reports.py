@@ -1,0 +1,136 @@
+"""Cases from public reports: names the documentation gives a role, written as datasources.
+
+The MSQ security page names ``__query_select`` (the SELECT tasks' stub datasource), and Druid's
+resource types have canonical names (``EXTERNAL``, ``STATE``). Nothing stops a datasource from
+being called so: INSERT into it needs WRITE DATASOURCE on that name, as into any datasource
+(SPEC section 3), and a grant of the same name under another resource type (EXTERNAL WRITE on
+``EXTERNAL``) is not a DATASOURCE grant. Each submit is judged by the oracle like any other
+check; an accepted task is cancelled when the test ends (``no_query_outlives_its_test``), so no
+such datasource stays.
+
+On Druid 27 an INSERT into ``__query_select`` that ran would put rows where every user holding
+READ on the stub (every user who may look at a SELECT task) can read them; the documentation
+does not say whether that name is reserved.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from conformance.runner import deviations
+from conformance.runner.checks import Check, Outcome, assert_conforms
+from conformance.runner.run import Run
+from conformance.runner.scenario import Judge, ScenarioRunner
+from fixtures.client import Credentials, DruidClient
+from fixtures.provision import Grant
+from strategies.grants import QUERY_SELECT_STUB, RoleSpec, UserSpec
+
+pytestmark = pytest.mark.druid
+
+RESERVED = (QUERY_SELECT_STUB, "EXTERNAL", "STATE")
+
+
+def _insert(target: str) -> str:
+    return (
+        f"INSERT INTO \"{target}\" SELECT TIMESTAMP '2024-01-01 00:00:00' AS __time, "
+        "'x' AS page PARTITIONED BY DAY"
+    )
+
+
+@pytest.mark.parametrize("granted_type", ["DATASOURCE", "its own type"])
+@pytest.mark.parametrize("target", RESERVED)
+def test_insert_into_a_reserved_name(
+    target: str,
+    granted_type: str,
+    router: DruidClient,
+    judge: Judge,
+    scenario_runner: ScenarioRunner,
+    run: Run,
+) -> None:
+    rtype = "DATASOURCE" if granted_type == "DATASOURCE" else target
+    if target == QUERY_SELECT_STUB and rtype != "DATASOURCE":
+        rtype = "EXTERNAL"  # the stub has no type of its own: another type's grant
+    grants = (Grant(rtype, target, "WRITE"),)
+    user = UserSpec(
+        f"rsv_{run.tag}_{secrets.token_hex(3)}",
+        secrets.token_urlsafe(12),
+        (RoleSpec(f"rsv_role_{run.tag}_{secrets.token_hex(3)}", grants),),
+    )
+    sql = _insert(target)
+    with scenario_runner.provisioned([user]):
+        exchange = router.as_user(Credentials(user.name, user.password)).submit_task(sql)
+    check = judge.check(
+        f"submit (INSERT into the reserved name {target}, WRITE {rtype})",
+        "submit",
+        exchange,
+        sql=sql,
+        context={},
+        permissions=user.permissions(),
+        actor_is_submitter=True,
+    )
+    assert_conforms([check])
+
+
+# The trait of a submit whose sqlQueryId another user's running query already has: a registry
+# entry names it in `when.request` (Check.traits).
+SQL_QUERY_ID_IN_USE = "sqlQueryId-in-use"
+
+
+def test_a_sql_query_id_another_users_query_has(
+    router: DruidClient, judge: Judge, scenario_runner: ScenarioRunner, run: Run
+) -> None:
+    """A context key a user may set, ``sqlQueryId``: a fresh value, then the same value by
+    another user while the first query runs. Both are submits of ``SELECT 1`` that the oracle
+    allows (holding WRITE on the key, for ``authorizeQueryContextParams``); the documentation
+    says nothing of ids in use, and a 5xx to a valid request is a finding."""
+    grants = (Grant("QUERY_CONTEXT", "sqlQueryId", "WRITE"),)
+    users = [
+        UserSpec(
+            f"sqid_{run.tag}_{secrets.token_hex(3)}",
+            secrets.token_urlsafe(12),
+            (RoleSpec(f"sqid_role_{run.tag}_{secrets.token_hex(3)}", grants),),
+        )
+        for _ in range(2)
+    ]
+    context = {"sqlQueryId": f"conformance-{run.tag}-{secrets.token_hex(4)}"}
+    sql = "SELECT 1"
+    with scenario_runner.provisioned(users):
+        first, second = (
+            router.as_user(Credentials(u.name, u.password)).returning_server_errors() for u in users
+        )
+        fresh = first.submit_task(sql, dict(context))
+        reused = second.submit_task(sql, dict(context))
+    checks = [
+        judge.check(
+            f"submit (sqlQueryId {label})",
+            "submit",
+            scenario_runner.live(exchange),  # a 5xx: a finding when the cluster is live
+            sql=sql,
+            context=context,
+            permissions=users[0].permissions(),
+            actor_is_submitter=True,
+            traits=traits,
+        )
+        for label, exchange, traits in (
+            ("fresh", fresh, ()),
+            ("in use by another user's query", reused, (SQL_QUERY_ID_IN_USE,)),
+        )
+    ]
+    assert_conforms(checks)
+    _reports_fixed(checks[1], run)
+
+
+def _reports_fixed(check: Check, run: Run) -> None:
+    """An entry re-checked here (``rechecked_by``) whose check now agrees: reported FIXED, as
+    ``test_deviations.py`` reports the others."""
+    for entry in deviations.registry():
+        if (
+            entry.rechecked_by is not None
+            and entry.rechecked_by.endswith("::test_a_sql_query_id_another_users_query_has")
+            and entry.applies_to(check.druid_version)
+            and entry.applies_under(check.case.settings)
+            and check.outcome is Outcome.AGREES
+        ):
+            run.fixed_deviations.append(entry.id)
