@@ -266,3 +266,14 @@ def test_an_entry_rechecked_elsewhere_names_a_test_that_exists(
     path, _, name = entry.rechecked_by.partition("::")
     source = (Path(__file__).resolve().parents[1] / path).read_text(encoding="utf-8")
     assert f"def {name}(" in source
+
+
+def test_workarounds_for_one_api_are_that_apis_only() -> None:
+    secured = {"authorizeQueryContextParams": True}
+
+    def names(operation: str) -> list[str]:
+        held = deviations.submitter_workarounds("27.0.0", secured, operation=operation)
+        return [w.resource.name for w in held]
+
+    assert names("submit") == ["queryId"]
+    assert sorted(names("statements.submit")) == ["executionMode", "queryId"]

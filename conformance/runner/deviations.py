@@ -326,12 +326,19 @@ def registry() -> tuple[Deviation, ...]:
 
 
 def submitter_workarounds(
-    druid_version: str, settings: Mapping[str, Any], entries: Iterable[Deviation] | None = None
+    druid_version: str,
+    settings: Mapping[str, Any],
+    entries: Iterable[Deviation] | None = None,
+    operation: str | None = None,
 ) -> tuple[ResourceAction, ...]:
     """What submitters must also hold on this Druid, under these settings, for a task to exist:
-    the ``submitter_workaround`` of every entry that applies (none on a conforming Druid)."""
+    the ``submitter_workaround`` of every entry that applies (none on a conforming Druid), of
+    entries about ``operation`` only when it is given (``submit``: the task API's,
+    ``statements.submit``: the statements API's)."""
     found: dict[ResourceAction, None] = {}
     for entry in entries if entries is not None else registry():
+        if operation is not None and entry.operation != operation:
+            continue
         if entry.applies_to(druid_version) and entry.applies_under(settings):
             found.update(dict.fromkeys(entry.submitter_workaround))
     return tuple(found)

@@ -51,10 +51,13 @@ class Break:
 
 @dataclass(frozen=True)
 class Table:
+    """The properties by id, and every break observed."""
+
     properties: dict[str, Property]
     breaks: tuple[Break, ...]
 
     def known_break(self, property_id: str, druid_version: str, scope: str = "") -> Break | None:
+        """The break of ``property_id`` registered for this version and scope, or None."""
         return next(
             (
                 b

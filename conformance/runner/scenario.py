@@ -125,8 +125,16 @@ class Judge:
 
     @property
     def submitter_workaround(self) -> tuple[ResourceAction, ...]:
-        """What submitters of status and cancel scenarios also get on this Druid (registry)."""
+        """What submitters of status and cancel scenarios also get on this Druid (registry),
+        whichever API they submit through."""
         return deviations.submitter_workarounds(self.druid_version, self.settings)
+
+    def workaround_for(self, operation: str) -> tuple[ResourceAction, ...]:
+        """What a submission through ``operation`` (``submit``, ``statements.submit``) needs on
+        this Druid besides the documented requirements (registry)."""
+        return deviations.submitter_workarounds(
+            self.druid_version, self.settings, operation=operation
+        )
 
     def check(
         self,
