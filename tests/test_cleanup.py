@@ -125,3 +125,13 @@ def test_a_request_interrupted_while_waiting_is_recorded() -> None:
     assert list(footprint([{**exchange.to_json(), "type": "exchange"}]).roles) == [
         "canary_role_cut"
     ]
+
+
+def test_the_kill_interval_is_druids_eternity() -> None:
+    """A PARTITIONED BY ALL TIME ingestion writes a segment whose interval is Druid's
+    ``Intervals.ETERNITY``; a kill over any narrower interval (1000/3000, as before) leaves it,
+    and its datasource stayed listed until the clean-up's wait ran out (observed 2026-11-30 on
+    Druid 27.0.0: 300 s lost in each run that made one)."""
+    from fixtures.cleanup import ETERNITY
+
+    assert ETERNITY == "-146136543-09-08T08:23:32.096Z/146140482-04-24T15:36:27.903Z"
