@@ -29,7 +29,15 @@ from strategies.grants import QUERY_SELECT_STUB, RoleSpec, UserSpec
 
 pytestmark = pytest.mark.druid
 
-RESERVED = (QUERY_SELECT_STUB, "EXTERNAL", "STATE")
+# (the name written, the type of the WRITE grant on that name): DATASOURCE, then another type
+RESERVED_GRANTS = (
+    (QUERY_SELECT_STUB, "DATASOURCE"),
+    (QUERY_SELECT_STUB, "STATE"),
+    ("EXTERNAL", "DATASOURCE"),
+    ("EXTERNAL", "EXTERNAL"),
+    ("STATE", "DATASOURCE"),
+    ("STATE", "STATE"),
+)
 
 
 def _insert(target: str) -> str:
@@ -39,25 +47,24 @@ def _insert(target: str) -> str:
     )
 
 
-@pytest.mark.parametrize("granted_type", ["DATASOURCE", "its own type"])
-@pytest.mark.parametrize("target", RESERVED)
+def _user(prefix: str, run: Run, grants: tuple[Grant, ...]) -> UserSpec:
+    """A fresh user with one role holding ``grants``."""
+    role = RoleSpec(f"{prefix}_role_{run.tag}_{secrets.token_hex(3)}", grants)
+    return UserSpec(
+        f"{prefix}_{run.tag}_{secrets.token_hex(3)}", secrets.token_urlsafe(12), (role,)
+    )
+
+
+@pytest.mark.parametrize(("target", "rtype"), RESERVED_GRANTS, ids=lambda v: str(v))
 def test_insert_into_a_reserved_name(
     target: str,
-    granted_type: str,
+    rtype: str,
     router: DruidClient,
     judge: Judge,
     scenario_runner: ScenarioRunner,
     run: Run,
 ) -> None:
-    rtype = "DATASOURCE" if granted_type == "DATASOURCE" else target
-    if target == QUERY_SELECT_STUB and rtype != "DATASOURCE":
-        rtype = "EXTERNAL"  # the stub has no type of its own: another type's grant
-    grants = (Grant(rtype, target, "WRITE"),)
-    user = UserSpec(
-        f"rsv_{run.tag}_{secrets.token_hex(3)}",
-        secrets.token_urlsafe(12),
-        (RoleSpec(f"rsv_role_{run.tag}_{secrets.token_hex(3)}", grants),),
-    )
+    user = _user("rsv", run, (Grant(rtype, target, "WRITE"),))
     sql = _insert(target)
     with scenario_runner.provisioned([user]):
         exchange = router.as_user(Credentials(user.name, user.password)).submit_task(sql)
@@ -86,14 +93,7 @@ def test_a_sql_query_id_another_users_query_has(
     allows (holding WRITE on the key, for ``authorizeQueryContextParams``); the documentation
     says nothing of ids in use, and a 5xx to a valid request is a finding."""
     grants = (Grant("QUERY_CONTEXT", "sqlQueryId", "WRITE"),)
-    users = [
-        UserSpec(
-            f"sqid_{run.tag}_{secrets.token_hex(3)}",
-            secrets.token_urlsafe(12),
-            (RoleSpec(f"sqid_role_{run.tag}_{secrets.token_hex(3)}", grants),),
-        )
-        for _ in range(2)
-    ]
+    users = [_user("sqid", run, grants) for _ in range(2)]
     context = {"sqlQueryId": f"conformance-{run.tag}-{secrets.token_hex(4)}"}
     sql = "SELECT 1"
     with scenario_runner.provisioned(users):
