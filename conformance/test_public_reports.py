@@ -1,4 +1,6 @@
-"""Cases from public reports: names the documentation gives a role, written as datasources.
+"""Cases from public reports: reserved names, a sqlQueryId in use, lookups.
+
+Names the documentation gives a role, written as datasources.
 
 The MSQ security page names ``__query_select`` (the SELECT tasks' stub datasource), and Druid's
 resource types have canonical names (``EXTERNAL``, ``STATE``). Nothing stops a datasource from
@@ -11,11 +13,19 @@ such datasource stays.
 On Druid 27 an INSERT into ``__query_select`` that ran would put rows where every user holding
 READ on the stub (every user who may look at a SELECT task) can read them; the documentation
 does not say whether that name is reserved.
+
+A lookup read through MSQ (``SELECT k, v FROM lookup.<name>``) by a user with no role at all:
+"Any authenticated user can read the contents of any lookup" (rule ``ua.lookups``). The lookup
+is made through the Coordinator's lookup API and the test waits until the Broker lists it; only
+the submission is judged (the suite's peons do not load lookups at start-up, so the task itself
+may fail: its authorization answer is what is asked).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
+from collections.abc import Iterator
 
 import pytest
 
@@ -24,7 +34,10 @@ from conformance.runner.checks import Check, Outcome, assert_conforms
 from conformance.runner.run import Run
 from conformance.runner.scenario import Judge, ScenarioRunner
 from fixtures.client import Credentials, DruidClient
-from fixtures.provision import Grant
+from fixtures.errors import InfrastructureError
+from fixtures.progress import step
+from fixtures.provision import Grant, SecurityAdmin
+from fixtures.waiting import Condition, wait_until
 from strategies.grants import QUERY_SELECT_STUB, RoleSpec, UserSpec
 
 pytestmark = pytest.mark.druid
@@ -134,3 +147,64 @@ def _reports_fixed(check: Check, run: Run) -> None:
             and check.outcome is Outcome.AGREES
         ):
             run.fixed_deviations.append(entry.id)
+
+
+LOOKUP_TIMEOUT = 120.0  # seconds for the Broker to list a new lookup (pushed every 5 s)
+LOOKUPS = "/druid/coordinator/v1/lookups/config"
+
+
+def _lookup_listed(admin: DruidClient, name: str) -> Condition:
+    def check() -> str | None:
+        sql = (
+            "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES "
+            f"WHERE TABLE_SCHEMA = 'lookup' AND TABLE_NAME = '{name}'"
+        )
+        answer = admin.sql(sql)
+        if answer.status != 200:
+            return f"the Broker answered {answer.status}"
+        return None if answer.body else "not listed yet"
+
+    return Condition(f"the Broker to list lookup.{name}", check)
+
+
+@pytest.fixture
+def lookup(security: SecurityAdmin, admin_client: DruidClient, run: Run) -> Iterator[str]:
+    """A map lookup ``{"k": "v"}`` in the default tier, listed by the Broker; removed after."""
+    name = f"lk_{run.tag}_{secrets.token_hex(3)}"
+    coordinator = security.client
+    for body in ({}, {"__default": {name: _MAP_LOOKUP}}):  # {} initialises the lookup config
+        answer = coordinator.request("POST", LOOKUPS, body)
+        if answer.status // 100 != 2:
+            raise InfrastructureError(f"POST {LOOKUPS} answered {answer.status}: {answer.body}")
+    try:
+        with step(f"waiting for the Broker to list lookup.{name}"):
+            wait_until(_lookup_listed(admin_client, name), LOOKUP_TIMEOUT)
+        yield name
+    finally:
+        coordinator.request("DELETE", f"{LOOKUPS}/__default/{name}")
+
+
+_MAP_LOOKUP = {"version": "v1", "lookupExtractorFactory": {"type": "map", "map": {"k": "v"}}}
+
+
+def test_a_user_with_no_role_reads_a_lookup(
+    lookup: str, router: DruidClient, judge: Judge, scenario_runner: ScenarioRunner, run: Run
+) -> None:
+    user = UserSpec(f"lku_{run.tag}_{secrets.token_hex(3)}", secrets.token_urlsafe(12), ())
+    sql = f'SELECT k, v FROM lookup."{lookup}"'
+    with scenario_runner.provisioned([user]):
+        exchange = router.as_user(Credentials(user.name, user.password)).submit_task(sql)
+    # the lookup exists, as the seeds do: the oracle's "no such table" is for one that does not
+    knowing = dataclasses.replace(
+        judge, existing_datasources=judge.existing_datasources | {f"lookup.{lookup}"}
+    )
+    check = knowing.check(
+        "submit (a lookup, by a user with no role)",
+        "submit",
+        scenario_runner.live(exchange),
+        sql=sql,
+        context={},
+        permissions=(),
+        actor_is_submitter=True,
+    )
+    assert_conforms([check])
