@@ -376,3 +376,22 @@ def test_the_extension_compiles_and_passes_its_self_check(tmp_path: Path) -> Non
     for entry in mutants.catalog():
         assert any(line.startswith(f"{entry.name}: ") for line in said), entry
     assert "control: 80 questions, answers as the original" in said
+
+
+def test_mutants_run_in_a_cluster_with_only_the_settings_they_need() -> None:
+    """A setting changes every answer (with context authorization on, Druid 27 refuses every
+    submit without WRITE on queryId), so the mutants that need none run with the given settings
+    alone, first, and a mutant that needs one runs in a cluster of its own with it."""
+    from conformance.cli.mutate import setting_groups
+
+    chosen = mutants.select(["partial-regex", "context-key-unchecked", "first-role-only"])
+    groups = setting_groups([], chosen)
+    assert [(settings, [m.name for m in members]) for settings, members in groups] == [
+        ([], ["partial-regex", "first-role-only"]),
+        (["authorizeQueryContextParams=true"], ["context-key-unchecked"]),
+    ]
+    given = ["authorizeQueryContextParams=true"]
+    assert [s for s, _ in setting_groups(given, chosen)] == [given, given]
+    assert setting_groups([], mutants.select(["partial-regex"])) == [
+        ([], mutants.select(["partial-regex"]))
+    ]

@@ -1,12 +1,17 @@
 """``druid-conformance mutate``: run the suite against deliberately broken authorizers.
 
 Builds (once) the image ``druid-conformance/druid:<version>-mutants``, the release's image with
-the suite's mutants extension (``mutants/``, see ``fixtures/mutants.py``), starts one cluster
+the suite's mutants extension (``mutants/``, see ``fixtures/mutants.py``), starts a cluster
 from it, and runs ``pytest conformance -x`` against it once with no mutant (the baseline: it
-must pass) and once per mutant, switching the active mutant between runs without a restart.
+must pass) and once per mutant, switching the active mutant between runs without a restart. A
+mutant that needs a setting (``context-key-unchecked``: ``authorizeQueryContextParams=true``)
+runs in a cluster of its own with it, after the others, which run with Druid's defaults: a
+setting changes what Druid answers everywhere and would hide other mutants.
 Prints the kill matrix, mutant x the test and minimal example that caught it, and the
 survivors, and writes it to ``<reports-dir>/mutation-<id>/mutation.{json,txt}`` next to each
-run's own reports (``runs/<mutant>/<run-id>/``) and pytest's output (``runs/<mutant>.log``).
+run's own reports (``runs/<mutant>/<run-id>/``) and pytest's output (``runs/<mutant>.log``);
+with several clusters, one such directory per cluster (``defaults/``,
+``authorizeQueryContextParams=true/``).
 Arguments after ``--`` go to every pytest run (e.g. ``-- -k test_cell``).
 
 Exit 0 when every mutant was killed, 1 when one survived, 16 when a mutant's run ended in an
@@ -31,6 +36,7 @@ from fixtures import mutants, options
 from fixtures.cluster import ContainerCluster
 from fixtures.engine import check_docker_host, check_state_dir, ensure_engine
 from fixtures.errors import BadInputError, InfrastructureError
+from fixtures.image import BuiltImage
 from fixtures.progress import say
 from fixtures.releases import default_version
 from reports import mutation
@@ -73,6 +79,24 @@ def required_settings(items: list[str], chosen: tuple[mutants.Mutant, ...]) -> l
                     f"{key}={given[key]} was given (leave out the mutant or the setting)"
                 )
     return result
+
+
+def setting_groups(
+    items: list[str], chosen: tuple[mutants.Mutant, ...]
+) -> list[tuple[list[str], tuple[mutants.Mutant, ...]]]:
+    """The chosen mutants by the cluster settings their runs need, each group with its
+    ``--druid-setting`` items: the given ones for the mutants that need none (first), then one
+    group per setting a mutant needs, the given ones plus it. A setting changes what Druid
+    answers everywhere (with context authorization on, Druid 27 refuses every submit without
+    WRITE on queryId), so a mutant that does not need it is not judged under it: that would hide
+    it. BadInputError as ``required_settings``."""
+    groups: dict[str | None, list[mutants.Mutant]] = {}
+    for mutant in chosen:
+        groups.setdefault(mutant.requires, []).append(mutant)
+    ordered = sorted(groups, key=lambda need: (need is not None, need or ""))
+    return [
+        (required_settings(items, tuple(groups[need])), tuple(groups[need])) for need in ordered
+    ]
 
 
 def check_pytest_args(pytest_args: list[str]) -> None:
@@ -158,13 +182,8 @@ def _check_baseline(result: mutation.MutantResult, log: Path) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from conformance.cluster_settings import from_items
-    from fixtures.cluster import start_container_cluster
-    from fixtures.seed import create_seeds
-
     chosen = mutants.select(args.mutant)
-    settings = required_settings(args.druid_setting, chosen)
-    properties = {**runtime_properties(from_items(settings)), **mutants.CLUSTER_PROPERTIES}
+    groups = setting_groups(args.druid_setting, chosen)
     pytest_args = list(args.pytest_args or [])
     check_pytest_args(pytest_args)
     reports_root = options.writable_dir("--reports-dir", args.reports_dir)
@@ -174,13 +193,60 @@ def handle(args: argparse.Namespace) -> int:
     ensure_engine()
     image = mutants.build_mutant_image(version)
     campaign = reports_root / f"mutation-{_campaign_id()}"
-    runs = campaign / "runs"
-    say(f"mutation testing: {len(chosen)} mutants, reports in {campaign}")
+    say(
+        f"mutation testing: {len(chosen)} mutants in {len(groups)} cluster(s) by the settings "
+        f"they need, reports in {campaign}"
+    )
+    matrices: list[mutation.Matrix] = []
+    for settings, members in groups:
+        where = campaign / _group_name(settings) if len(groups) > 1 else campaign
+        matrices.append(_run_group(args, image, settings, members, pytest_args, where))
+    for matrix, (settings, _) in zip(matrices, groups, strict=True):
+        where = campaign / _group_name(settings) if len(groups) > 1 else campaign
+        print("\n".join(mutation.text_lines(matrix)))
+        print(f"kill matrix: {where / mutation.JSON_FILE} and {where / mutation.TEXT_FILE}\n")
+    code = _worst(matrices)
+    if len(matrices) > 1:
+        results = [r for m in matrices for r in m.results]
+        print(f"all groups: {mutation.summary_line(results)}")
+    print(f"exit {code}: {mutation.EXIT_MEANINGS[code]}")
+    return code
+
+
+def _group_name(settings: list[str]) -> str:
+    """``defaults``, or the group's settings (``authorizeQueryContextParams=true``)."""
+    return "+".join(settings) or "defaults"
+
+
+def _worst(matrices: list[mutation.Matrix]) -> int:
+    """1 when a mutant survived anywhere, else 16 when one ended in error, else 0."""
+    codes = {m.exit_status for m in matrices}
+    return 1 if 1 in codes else (16 if 16 in codes else 0)
+
+
+def _run_group(
+    args: argparse.Namespace,
+    image: BuiltImage,
+    settings: list[str],
+    members: tuple[mutants.Mutant, ...],
+    pytest_args: list[str],
+    where: Path,
+) -> mutation.Matrix:
+    """One cluster with ``settings``: seeds, the baseline (which must pass), then each of
+    ``members``; the cluster is removed after. Writes the group's matrix to ``where``."""
+    from conformance.cluster_settings import from_items
+    from fixtures.cluster import start_container_cluster
+    from fixtures.seed import create_seeds
+
+    properties = {**runtime_properties(from_items(settings)), **mutants.CLUSTER_PROPERTIES}
+    runs = where / "runs"
+    shown = ", ".join(settings) or "Druid's defaults"
+    say(f"{len(members)} mutant(s) with {shown}: {', '.join(m.name for m in members)}")
     cluster = start_container_cluster(
         image.tag,
-        version,
-        campaign.name,
-        campaign / "druid-logs",
+        image.version,
+        where.name,
+        where / "druid-logs",
         timeout=args.druid_startup_timeout,
         properties=properties,
     )
@@ -199,26 +265,23 @@ def handle(args: argparse.Namespace) -> int:
             from_items(settings),
             baseline,
         )
-        for number, mutant in enumerate(chosen, 1):
+        for number, mutant in enumerate(members, 1):
             result = run_one(cluster, mutant, pytest_args, settings, runs)
             matrix = matrix.with_result(result)
             caught = result.outcome.failure.test if result.outcome.failure else ""
             say(
-                f"mutant {number}/{len(chosen)} {mutant.name}: {result.status.upper()} "
+                f"mutant {number}/{len(members)} {mutant.name}: {result.status.upper()} "
                 f"{caught} in {result.seconds:.0f} s ({mutation.summary_line(matrix.results)})"
             )
             cluster.check_alive()  # a dead cluster would make every later mutant an error
     finally:
         if matrix is not None and matrix.results:  # what was measured, also when interrupted
-            mutation.write(campaign, matrix)
-        cluster.save_logs(campaign / "druid-logs")
+            mutation.write(where, matrix)
+        cluster.save_logs(where / "druid-logs")
         cluster.stop()
     assert matrix is not None  # the baseline passed, or an error was raised
-    json_path, text_path = mutation.write(campaign, matrix)
-    print("\n".join(mutation.text_lines(matrix)))
-    print(f"kill matrix: {json_path} and {text_path}")
-    print(f"exit {matrix.exit_status}: {mutation.EXIT_MEANINGS[matrix.exit_status]}")
-    return matrix.exit_status
+    mutation.write(where, matrix)
+    return matrix
 
 
 def _campaign_id() -> str:
@@ -251,8 +314,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a cluster setting for the cluster and every run (repeatable); a mutant that needs "
-        "one (context-key-unchecked: authorizeQueryContextParams=true) adds it",
+        help="a cluster setting for every cluster and run (repeatable); a mutant that needs "
+        "one (context-key-unchecked: authorizeQueryContextParams=true) runs in a cluster of "
+        "its own with it",
     )
     parser.add_argument(
         "--druid-startup-timeout",
