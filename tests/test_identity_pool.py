@@ -148,6 +148,8 @@ def test_after_each_bind_druid_holds_exactly_the_scenarios_grants(
             assert store.permissions_of(user.name) == set(original.grants())
             assert set(user.grants()) == set(original.grants())
             assert user.permissions() == original.permissions()
+            if not original.roles:  # no role at all, not emptied ones
+                assert not store.assigned.get(user.name), store.assigned[user.name]
         roles = [role for user in bound.users for role in user.roles]
         assert all(set(store.roles[role.name]) == set(role.grants) for role in roles)
         assert pool.leaks() == []
@@ -171,6 +173,8 @@ def test_a_batch_gets_disjoint_users_holding_its_grants_behind_one_barrier(
             for original, user in zip(scenario.users, ours.users, strict=True):
                 assert store.permissions_of(user.name) == set(original.grants())
                 assert user.permissions() == original.permissions()
+                if not original.roles:  # no role at all, not emptied ones
+                    assert not store.assigned.get(user.name), store.assigned[user.name]
         roles = [role for scenario in bound for user in scenario.users for role in user.roles]
         assert all(set(store.roles[role.name]) == set(role.grants) for role in roles)
         assert pool.leaks() == []

@@ -8,7 +8,8 @@ assignments are made once, and an example only replaces the permission lists of 
 the pool users it acts as (``bind_all`` chooses them: for each of the example's users, in order,
 the free pool user whose lists already come closest, so that an actor holding nothing, or the
 grants an earlier example gave, costs no write). A user's ``j``-th role is its pool user's role
-``j``, and that user's other pool roles are emptied. A permission list is replaced whole
+``j``, and that user's other pool roles are emptied; a user without roles is acted by a pool
+user without roles (not by one whose roles are emptied). A permission list is replaced whole
 (basic-security's ``POST .../permissions``), so no grant leaks from one example to the next: an
 acting pool user holds exactly its scenario user's grants (``leaks`` reads it back), and a pool
 user that does not act in an example is not asked about. After any write the propagation
@@ -106,8 +107,11 @@ class IdentityPool:
         free = list(self.users)
         chosen = []
         for spec in specs:
-            if free:
-                user = min(free, key=lambda u: self._cost(spec, u))
+            # a user without roles is acted by a pool user without roles: empty roles are not
+            # the same thing to an authorizer that reads "no roles" as "no restriction"
+            fit = free if spec.roles else [u for u in free if not u.roles]
+            if fit:
+                user = min(fit, key=lambda u: self._cost(spec, u))
                 free.remove(user)
             else:
                 user = self._new_user()
