@@ -90,13 +90,15 @@ def setting_groups(
     answers everywhere (with context authorization on, Druid 27 refuses every submit without
     WRITE on queryId), so a mutant that does not need it is not judged under it: that would hide
     it. BadInputError as ``required_settings``."""
-    groups: dict[str | None, list[mutants.Mutant]] = {}
+    by_need: dict[str | None, list[mutants.Mutant]] = {}
     for mutant in chosen:
-        groups.setdefault(mutant.requires, []).append(mutant)
-    ordered = sorted(groups, key=lambda need: (need is not None, need or ""))
-    return [
-        (required_settings(items, tuple(groups[need])), tuple(groups[need])) for need in ordered
-    ]
+        by_need.setdefault(mutant.requires, []).append(mutant)
+    ordered = sorted(by_need, key=lambda need: (need is not None, need or ""))
+    groups: dict[tuple[str, ...], list[mutants.Mutant]] = {}  # one cluster per settings
+    for need in ordered:
+        settings = tuple(required_settings(items, tuple(by_need[need])))
+        groups.setdefault(settings, []).extend(by_need[need])
+    return [(list(settings), tuple(members)) for settings, members in groups.items()]
 
 
 def check_pytest_args(pytest_args: list[str]) -> None:
@@ -197,12 +199,12 @@ def handle(args: argparse.Namespace) -> int:
         f"mutation testing: {len(chosen)} mutants in {len(groups)} cluster(s) by the settings "
         f"they need, reports in {campaign}"
     )
-    matrices: list[mutation.Matrix] = []
-    for settings, members in groups:
-        where = campaign / _group_name(settings) if len(groups) > 1 else campaign
-        matrices.append(_run_group(args, image, settings, members, pytest_args, where))
-    for matrix, (settings, _) in zip(matrices, groups, strict=True):
-        where = campaign / _group_name(settings) if len(groups) > 1 else campaign
+    wheres = [campaign / _group_name(s) if len(groups) > 1 else campaign for s, _ in groups]
+    matrices = [
+        _run_group(args, image, settings, members, pytest_args, where)
+        for (settings, members), where in zip(groups, wheres, strict=True)
+    ]
+    for matrix, where in zip(matrices, wheres, strict=True):
         print("\n".join(mutation.text_lines(matrix)))
         print(f"kill matrix: {where / mutation.JSON_FILE} and {where / mutation.TEXT_FILE}\n")
     code = _worst(matrices)
