@@ -32,13 +32,13 @@ import pytest
 from conformance.runner import deviations
 from conformance.runner.checks import Check, Outcome, assert_conforms
 from conformance.runner.run import Run
-from conformance.runner.scenario import Judge, ScenarioRunner
+from conformance.runner.scenario import Judge, ScenarioRunner, fresh_identity
 from fixtures.client import Credentials, DruidClient
 from fixtures.errors import InfrastructureError
 from fixtures.progress import step
 from fixtures.provision import Grant, SecurityAdmin
 from fixtures.waiting import Condition, wait_until
-from strategies.grants import QUERY_SELECT_STUB, RoleSpec, UserSpec
+from strategies.grants import QUERY_SELECT_STUB, UserSpec
 
 pytestmark = pytest.mark.druid
 
@@ -60,15 +60,7 @@ def _insert(target: str) -> str:
     )
 
 
-def _user(prefix: str, run: Run, grants: tuple[Grant, ...]) -> UserSpec:
-    """A fresh user with one role holding ``grants``."""
-    role = RoleSpec(f"{prefix}_role_{run.tag}_{secrets.token_hex(3)}", grants)
-    return UserSpec(
-        f"{prefix}_{run.tag}_{secrets.token_hex(3)}", secrets.token_urlsafe(12), (role,)
-    )
-
-
-@pytest.mark.parametrize(("target", "rtype"), RESERVED_GRANTS, ids=lambda v: str(v))
+@pytest.mark.parametrize(("target", "rtype"), RESERVED_GRANTS, ids=str)
 def test_insert_into_a_reserved_name(
     target: str,
     rtype: str,
@@ -77,7 +69,7 @@ def test_insert_into_a_reserved_name(
     scenario_runner: ScenarioRunner,
     run: Run,
 ) -> None:
-    user = _user("rsv", run, (Grant(rtype, target, "WRITE"),))
+    user = fresh_identity(f"rsv_{run.tag}", [Grant(rtype, target, "WRITE")])
     sql = _insert(target)
     with scenario_runner.provisioned([user]):
         exchange = router.as_user(Credentials(user.name, user.password)).submit_task(sql)
@@ -99,14 +91,18 @@ SQL_QUERY_ID_IN_USE = "sqlQueryId-in-use"
 
 
 def test_a_sql_query_id_another_users_query_has(
-    router: DruidClient, judge: Judge, scenario_runner: ScenarioRunner, run: Run
+    router: DruidClient,
+    judge: Judge,
+    scenario_runner: ScenarioRunner,
+    run: Run,
+    request: pytest.FixtureRequest,
 ) -> None:
     """A context key a user may set, ``sqlQueryId``: a fresh value, then the same value by
     another user while the first query runs. Both are submits of ``SELECT 1`` that the oracle
     allows (holding WRITE on the key, for ``authorizeQueryContextParams``); the documentation
     says nothing of ids in use, and a 5xx to a valid request is a finding."""
     grants = (Grant("QUERY_CONTEXT", "sqlQueryId", "WRITE"),)
-    users = [_user("sqid", run, grants) for _ in range(2)]
+    users = [fresh_identity(f"sqid_{run.tag}", grants) for _ in range(2)]
     context = {"sqlQueryId": f"conformance-{run.tag}-{secrets.token_hex(4)}"}
     sql = "SELECT 1"
     with scenario_runner.provisioned(users):
@@ -132,16 +128,16 @@ def test_a_sql_query_id_another_users_query_has(
         )
     ]
     assert_conforms(checks)
-    _reports_fixed(checks[1], run)
+    _reports_fixed(checks[1], run, request.node.name)
 
 
-def _reports_fixed(check: Check, run: Run) -> None:
-    """An entry re-checked here (``rechecked_by``) whose check now agrees: reported FIXED, as
-    ``test_deviations.py`` reports the others."""
+def _reports_fixed(check: Check, run: Run, test: str) -> None:
+    """An entry re-checked by ``test`` (its ``rechecked_by``) whose check now agrees: reported
+    FIXED, as ``test_deviations.py`` reports the others."""
     for entry in deviations.registry():
         if (
             entry.rechecked_by is not None
-            and entry.rechecked_by.endswith("::test_a_sql_query_id_another_users_query_has")
+            and entry.rechecked_by.endswith(f"::{test}")
             and entry.applies_to(check.druid_version)
             and entry.applies_under(check.case.settings)
             and check.outcome is Outcome.AGREES

@@ -13,7 +13,7 @@ __all__ = ["reject_unknown_fields"]
 
 
 def reject_unknown_fields(
-    data: Mapping[str, Any], allowed: frozenset[str], where: str, error: type[ValueError]
+    data: Mapping[str, Any], allowed: frozenset[str], where: str, error: type[Exception]
 ) -> None:
     """Raise ``error`` (the table's own error class) naming ``where`` and every field of
     ``data`` that is not in ``allowed``."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from conformance.oracle.catalog import Release, parse_release
 from conformance.oracle.permissions import Action, Grants, Resource, ResourceAction
+from conformance.oracle.tables import reject_unknown_fields
 from conformance.runner.checks import Check, same_answer
 from conformance.runner.findings import FindingKind, Severity
 from fixtures.errors import BadInputError
@@ -224,9 +225,7 @@ def _holds(grants: Grants, text: str, values: Mapping[str, str]) -> bool:
 
 
 def _deviation(raw: Mapping[str, Any], where: str) -> Deviation:
-    extra = set(raw) - _FIELDS
-    if extra:
-        raise BadInputError(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
+    reject_unknown_fields(raw, _FIELDS, where, BadInputError)
     when = dict(raw.get("when", {}))
     if set(when) - _WHEN_FIELDS:
         raise BadInputError(f"{where}: unknown 'when' field(s) {set(when) - _WHEN_FIELDS}")

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from conformance.oracle.tables import reject_unknown_fields
 from conformance.runner.run import Run
 from fixtures.errors import BadInputError
 
@@ -101,9 +102,7 @@ def load(path: Path = TABLE) -> Table:
 def _fields(
     raw: dict[str, Any], allowed: frozenset[str], where: str, optional: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
-    extra = set(raw) - allowed - optional
-    if extra:
-        raise BadInputError(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
+    reject_unknown_fields(raw, allowed | optional, where, BadInputError)
     missing = allowed - set(raw)
     if missing:
         raise BadInputError(f"{where}: missing field(s) {', '.join(sorted(missing))}")
@@ -146,9 +145,12 @@ def expect(
     listed = known or table()
     prop = listed.properties[property_id]
     registered = listed.known_break(property_id, druid_version, scope)
-    outcome = "holds" if holds else ("known break" if registered else "new break")
-    if holds and registered:
-        outcome = "holds (a break is registered for this version: fixed?)"
+    if holds:
+        outcome = (
+            "holds (a break is registered for this version: fixed?)" if registered else "holds"
+        )
+    else:
+        outcome = "known break" if registered else "new break"
     run.history.record_event(
         "property",
         {
