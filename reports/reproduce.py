@@ -95,7 +95,7 @@ def curl_commands(check: Mapping[str, Any], exchange: Mapping[str, Any] | None =
             f'"$DRUID_URL/druid/v2/sql/statements/$ID" | grep -qE '
             '\'"state": ?"(SUCCESS|FAILED)"\' && break; sleep 1; done'
         )
-    path = endpoint.path.replace("{id}", "$ID")
+    path = the_plan.path("$ID")
     lines.append(f'curl -i {_login(the_plan)}-X {endpoint.method} "$DRUID_URL{path}"')
     return "\n".join(lines)
 

@@ -33,6 +33,7 @@ _ENDPOINTS = {
     "status": "GET /druid/indexer/v1/task/{taskId}/status",
     "reports": "GET /druid/indexer/v1/task/{taskId}/reports",
     "cancel": "POST /druid/indexer/v1/task/{taskId}/shutdown",
+    "shutdownAllTasks": "POST /druid/indexer/v1/datasources/{dataSource}/shutdownAllTasks",
     "statements.submit": "POST /druid/v2/sql/statements",
     "statements.status": "GET /druid/v2/sql/statements/{id}",
     "statements.results": "GET /druid/v2/sql/statements/{id}/results",
@@ -182,7 +183,10 @@ def format_verdict(case: Case, verdict: Verdict) -> str:
     ]
     if verdict.resources is not None:
         lines += _describe(verdict.resources)
-    if case.operation not in ("submit", "statements.submit"):
+    if case.operation == "shutdownAllTasks":
+        running = "a task" if case.task_exists else "no task"
+        lines.append(f"Tasks       {running} of the statement's datasource is running")
+    elif case.operation not in ("submit", "statements.submit"):
         who = "the actor submitted it" if case.actor_is_submitter else "submitted by someone else"
         lines.append(f"Task        {'exists' if case.task_exists else 'does not exist'}, {who}")
     lines.append(f"Grants      {len(case.permissions)} permission(s)")

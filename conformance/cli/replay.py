@@ -164,6 +164,9 @@ class Replayer:
         self, the_plan: ReplayPlan, made: Mapping[str, Credentials], sent: Credentials | None
     ) -> Exchange:
         actor = self.router.as_user(sent)
+        if the_plan.per_datasource and not the_plan.case.task_exists:
+            # no task of the datasource runs: submit nothing, ask about the datasource alone
+            return actor.request(the_plan.endpoint.method, the_plan.path(""))
         submitter = self.router.as_user(made.get("submitter", made["actor"]))
         body = the_plan.submit_body()
         sender = actor if the_plan.submits_only else submitter
@@ -177,8 +180,7 @@ class Replayer:
             if the_plan.operation in NEEDS_FINISHED:
                 wait_for_task(self.admin, query_id, FINISH_TIMEOUT)
             target = query_id if the_plan.case.task_exists else f"replay-no-such-task-{self.tag}"
-            path = the_plan.endpoint.path.replace("{id}", quote(target, safe=""))
-            return actor.request(the_plan.endpoint.method, path)
+            return actor.request(the_plan.endpoint.method, the_plan.path(quote(target, safe="")))
         finally:
             if query_id is not None:  # never leave a task holding slots
                 self.admin.cancel_task(query_id)

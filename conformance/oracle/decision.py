@@ -12,6 +12,7 @@ The rules are data (``conformance/oracle/rules/*.toml``); this module only inter
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -217,7 +218,8 @@ class Verdict:
     """What a conforming Druid answers, the permissions involved, and the deciding rule.
 
     ``status`` is the HTTP status (None when undecided); ``required`` the permissions the rules
-    ask for, in citation order, and ``missing`` those the actor lacks (empty unless forbidden);
+    ask for, in citation order, and ``missing`` those the actor lacks (empty unless forbidden, or
+    undecided between a missing permission and a task not found);
     ``rule`` is the rule that decides and ``rules`` every rule cited, the deciding one first;
     ``resources`` is what the statement touches, when it got as far as being analysed;
     ``conflicts`` are documented passages that would decide otherwise (``Conflict``).
@@ -310,7 +312,7 @@ def decide(case: Case) -> Verdict:
         if invalid:
             return _deny(case, table, *invalid, resources=resources)
     elif not case.task_exists:
-        return _deny(case, table, "task_not_found", VerdictKind.NOT_FOUND, "no such task")
+        return _not_found(case, settings, table, resources)
     if not case.actor_is_submitter and "not_submitter" in table.deny:
         return _deny(
             case,
@@ -321,6 +323,31 @@ def decide(case: Case) -> Verdict:
             resources=resources,
         )
     return _judge_permissions(case, settings, table, resources)
+
+
+def _not_found(
+    case: Case, settings: Mapping[str, Any], table: _RuleIndex, resources: StatementResources
+) -> Verdict:
+    """404 for a task that does not exist; undecided when the rule is not ``ordered`` against
+    a missing permission (the documentation does not say which is answered first) and the
+    actor also misses one."""
+    not_found = _deny(case, table, "task_not_found", VerdictKind.NOT_FOUND, "no such task")
+    if not_found.rule.ordered:
+        return not_found
+    judged = _judge_permissions(case, settings, table, resources)
+    if not judged.missing:
+        return not_found
+    return dataclasses.replace(
+        judged,
+        verdict=VerdictKind.UNDECIDED,
+        status=None,
+        rule=not_found.rule,
+        reason=(
+            f"no such task ({not_found.status}, rule {not_found.rule.id}) and {judged.reason} "
+            f"({judged.status}): the documentation does not say which is answered first"
+        ),
+        rules=(not_found.rule, *judged.rules),
+    )
 
 
 def _profile_and_settings(case: Case) -> tuple[Profile, dict[str, Any]]:

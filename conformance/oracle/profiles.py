@@ -35,7 +35,10 @@ __all__ = [
     "runtime_properties",
 ]
 
-TASK_OPERATIONS: tuple[str, ...] = OPERATIONS[:4]
+# the task API's and the Overlord's: every profile has them (the statements API from Druid 27)
+TASK_OPERATIONS: tuple[str, ...] = tuple(
+    op for op in OPERATIONS if not op.startswith("statements.")
+)
 SUBMIT_OPERATIONS: frozenset[str] = frozenset({"submit", "statements.submit"})
 
 # Cluster settings that change rules: short name -> (runtime property, expected type).

@@ -15,7 +15,9 @@ interprets. Fields of a rule:
   ``resource_name`` (for fixed resources), ``action``, optional ``tables`` (for ``sys_tables``)
   and ``when_setting`` (a cluster setting that must be true);
 - for ``deny``/``status``: ``condition``/``status`` (the ``undecided`` condition has none: the
-  documentation gives no answer the oracle can apply);
+  documentation gives no answer the oracle can apply); a ``task_not_found`` rule may say
+  ``ordered = false``: the documentation does not say whether it or a missing permission is
+  answered first, so when both hold the verdict is undecided;
 - for ``allow``: optional ``when_reads`` (``information_schema``, ``sys_tables`` with optional
   ``tables``, ``lookups``): the rule is cited only for statements that read such tables;
 - for ``conflict`` (another passage that asks otherwise than the rules it ``contradicts``, a
@@ -59,6 +61,7 @@ OPERATIONS: tuple[str, ...] = (
     "status",
     "reports",
     "cancel",
+    "shutdownAllTasks",
     "statements.submit",
     "statements.status",
     "statements.results",
@@ -115,6 +118,7 @@ _RULE_FIELDS = frozenset(
         "contradicts",
         "alternative_action",
         "alternative_name",
+        "ordered",
     }
 )
 _CONFLICT_FIELDS = frozenset({"contradicts", "alternative_action", "alternative_name"})
@@ -153,6 +157,7 @@ class Rule:
     contradicts: frozenset[str] = frozenset()
     alternative_action: Action | None = None
     alternative_name: str | None = None
+    ordered: bool = True
 
     def applies(self, operation: str, kind: str | None = None) -> bool:
         """Whether the rule is about ``operation`` (``*`` is every one) and, when ``kind`` is
@@ -298,6 +303,10 @@ def _outcome(raw: Mapping[str, Any], effect: str, where: str) -> dict[str, Any]:
         if raw.get("condition") not in CONDITIONS:
             raise RuleTableError(f"{where}: condition must be one of {sorted(CONDITIONS)}")
         fields["condition"] = raw["condition"]
+        if "ordered" in raw:
+            if raw["condition"] != "task_not_found" or not isinstance(raw["ordered"], bool):
+                raise RuleTableError(f"{where}: 'ordered' is a bool of task_not_found rules")
+            fields["ordered"] = raw["ordered"]
         if raw["condition"] == "undecided":
             if "status" in raw:
                 raise RuleTableError(f"{where}: an undecided outcome has no 'status'")

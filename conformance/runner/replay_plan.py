@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import quote
 
-from conformance.oracle import Case, CaseError, decide
+from conformance.oracle import Case, CaseError, StatementError, analyze_sql, decide
 from conformance.oracle.profiles import SUBMIT_OPERATIONS
 from fixtures.client import LOGIN_TRAITS
 from fixtures.provision import Grant
@@ -20,7 +21,8 @@ from fixtures.provision import Grant
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One operation as an HTTP request; ``{id}`` is the task's or statement's id."""
+    """One operation as an HTTP request; ``{id}`` is the task's or statement's id,
+    ``{datasource}`` the datasource of the task (``shutdownAllTasks``)."""
 
     method: str
     path: str
@@ -33,11 +35,15 @@ ENDPOINTS: dict[str, Endpoint] = {
     "status": Endpoint("GET", "/druid/indexer/v1/task/{id}/status"),
     "reports": Endpoint("GET", "/druid/indexer/v1/task/{id}/reports"),
     "cancel": Endpoint("POST", "/druid/indexer/v1/task/{id}/shutdown"),
+    "shutdownAllTasks": Endpoint(
+        "POST", "/druid/indexer/v1/datasources/{datasource}/shutdownAllTasks"
+    ),
     "statements.submit": STATEMENT_SUBMIT,
     "statements.status": Endpoint("GET", "/druid/v2/sql/statements/{id}"),
     "statements.results": Endpoint("GET", "/druid/v2/sql/statements/{id}/results"),
     "statements.cancel": Endpoint("DELETE", "/druid/v2/sql/statements/{id}"),
 }
+SELECT_STUB = "__query_select"  # the datasource of SELECT tasks (the MSQ security page)
 # Operations that are judged on a finished query (the suite waits for it to end first).
 NEEDS_FINISHED = frozenset({"reports", "statements.results"})
 
@@ -81,6 +87,18 @@ class ReplayPlan:
         return ENDPOINTS[self.operation]
 
     @property
+    def per_datasource(self) -> bool:
+        """Whether the endpoint names the task's datasource rather than its id."""
+        return "{datasource}" in self.endpoint.path
+
+    def path(self, task_id: str) -> str:
+        """The endpoint's path for this task id (quoted; the caller quotes a placeholder such as
+        ``$ID`` itself by passing it unquoted) and the case's datasource."""
+        return self.endpoint.path.replace("{id}", task_id).replace(
+            "{datasource}", quote(task_datasource(self.case), safe="")
+        )
+
+    @property
     def id_key(self) -> str:
         """The field of the submit answer holding the id: ``queryId`` or ``taskId``."""
         return "queryId" if self.statements_api else "taskId"
@@ -96,6 +114,16 @@ class ReplayPlan:
     def replayed_case(self, case_id: str) -> Case:
         """The recorded case under a new id, to be judged again with the replay's answer."""
         return replace(self.case, id=case_id)
+
+
+def task_datasource(case: Case) -> str:
+    """The datasource of the case's task: an INSERT's or REPLACE's output datasource, else the
+    SELECT tasks' stub ``__query_select``. Raises CaseError when the statement does not parse."""
+    try:
+        written = analyze_sql(case.sql).datasource_written
+    except StatementError as error:
+        raise CaseError(f"the task's statement does not parse: {error}") from None
+    return written or SELECT_STUB
 
 
 def grants_of(case: Case) -> tuple[Grant, ...]:
