@@ -203,8 +203,13 @@ def write_reports(
         not_applicable=run.not_applicable_deviations,
         reconfirmed=run.reconfirmed_deviations,
         relations=[comparison.to_json() for comparison in run.relations],
+        events=recorded.events,
     )
-    run.closing = [summary.headline(document), *summary.finding_lines(recorded.checks)]
+    run.closing = [
+        summary.headline(document),
+        *summary.finding_lines(recorded.checks),
+        *summary.property_lines(document),
+    ]
     paths = [summary.write(run.dir / records.SUMMARY, document)]
     paths.append(metrics.write(run.dir / metrics.FILE, document))  # OpenMetrics text
     recorded = dataclasses.replace(recorded, summary=document)

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from conformance.oracle import Case, CaseError, decide
 from conformance.runner import deviations
@@ -73,6 +73,8 @@ class RecordedRun:
     exchanges: dict[int, dict[str, Any]]  # seq -> exchange line
     checks: list[dict[str, Any]]  # check lines, in the order judged
     summary: dict[str, Any] = field(default_factory=dict)  # summary.json, or timings.json
+    # event lines ({"type": "event", "event": <name>, ...}, e.g. the property events), in order
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -100,21 +102,37 @@ def load(run_dir: Path, require_history: bool = True) -> RecordedRun:
     is read as one with no exchange and no check."""
     history = run_dir / HISTORY
     if history.is_file():
-        exchanges, checks = parse_history(history.read_text(encoding="utf-8"), str(history))
+        lines = parse_history_lines(history.read_text(encoding="utf-8"), str(history))
     elif not require_history and (run_dir / SUMMARY).is_file():
-        exchanges, checks = {}, []
+        lines = HistoryLines({}, [], [])
     else:
         wanted = HISTORY if require_history else f"{HISTORY} or {SUMMARY}"
         raise BadInputError(f"{run_dir}: not a run directory (no {wanted})")
-    return RecordedRun(run_dir, exchanges, checks, _summary(run_dir))
+    return RecordedRun(run_dir, lines.exchanges, lines.checks, _summary(run_dir), lines.events)
+
+
+class HistoryLines(NamedTuple):
+    """A history.jsonl's lines by type (relation lines are not kept)."""
+
+    exchanges: dict[int, dict[str, Any]]  # seq -> exchange line
+    checks: list[dict[str, Any]]  # check lines, in order
+    events: list[dict[str, Any]]  # event lines, in order
 
 
 def parse_history(text: str, where: str) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
-    """(exchanges by seq, check lines in order) of a history.jsonl's text; ``where`` names it
-    in errors. Raises BadInputError for a line that is not a JSON object, or an exchange line
+    """(exchanges by seq, check lines in order) of a history.jsonl's text, as
+    ``parse_history_lines``."""
+    lines = parse_history_lines(text, where)
+    return lines.exchanges, lines.checks
+
+
+def parse_history_lines(text: str, where: str) -> HistoryLines:
+    """The exchange, check and event lines of a history.jsonl's text; ``where`` names it in
+    errors. Raises BadInputError for a line that is not a JSON object, or an exchange line
     without an integer ``seq``."""
     exchanges: dict[int, dict[str, Any]] = {}
     checks: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -131,7 +149,9 @@ def parse_history(text: str, where: str) -> tuple[dict[int, dict[str, Any]], lis
                 raise BadInputError(f"{where}:{number}: an exchange without its seq") from None
         elif entry.get("type") == "check":
             checks.append(entry)
-    return exchanges, checks
+        elif entry.get("type") == "event":
+            events.append(entry)
+    return HistoryLines(exchanges, checks, events)
 
 
 def _summary(run_dir: Path) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 It names what was tested (Druid version, image, substitutions), how (suite version, oracle and
 Hypothesis profiles, seed), how the run ended (its exit status, what that status means and the
 errors that ended it), what came out (checks per verdict and outcome, deviations known and new,
-pytest's own counts) and how long it took. A run writes it however it ends, also when it ends at
-start-up with no check at all.
+security properties checked, pytest's own counts) and how long it took. A run writes it however
+it ends, also when it ends at start-up with no check at all.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from conformance.runner import findings
+from conformance.runner import findings, properties
+from conformance.runner.properties import PropertyOutcome
 from conformance.runner.relations import RelationOutcome
 from reports import coverage
 
@@ -24,6 +25,7 @@ SCHEMA = 1
 DISTRIBUTION = "druid-msq-conformance"
 OUTCOMES = ("agrees", "known-deviation", "new-deviation", "undecided")
 RELATION_OUTCOMES = tuple(outcome.value for outcome in RelationOutcome)
+PROPERTY_OUTCOMES = tuple(outcome.value for outcome in PropertyOutcome)
 TEST_OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "deselected")
 
 
@@ -82,6 +84,31 @@ def relation_counts(relations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
+def property_summary(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The security properties checked (``properties.expect``'s events; other events are
+    skipped): ``total``, ``outcomes`` (each :class:`PropertyOutcome` value -> number of
+    checks), and ``fixed`` and ``new``: the ``{"property", "scope"}`` pairs that held although a
+    break is registered, and those broken where none is, each once, sorted. A registered break
+    that no longer happens is said here, as ``deviations.fixed`` says a fixed deviation."""
+    checked = [e for e in events if e.get("event") == properties.EVENT]
+    counts = Counter(str(e.get("outcome")) for e in checked)
+
+    def pairs(outcome: PropertyOutcome) -> list[dict[str, str]]:
+        seen = {
+            (str(e.get("property")), str(e.get("scope", "")))
+            for e in checked
+            if e.get("outcome") == outcome.value
+        }
+        return [{"property": prop, "scope": scope} for prop, scope in sorted(seen)]
+
+    return {
+        "total": len(checked),
+        "outcomes": {outcome: counts.get(outcome, 0) for outcome in PROPERTY_OUTCOMES},
+        "fixed": pairs(PropertyOutcome.FIXED),
+        "new": pairs(PropertyOutcome.NEW_BREAK),
+    }
+
+
 def deviation_summary(checks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     known = Counter(str(c["deviation"]) for c in checks if c["outcome"] == "known-deviation")
     new = [c for c in checks if c["outcome"] == "new-deviation"]
@@ -119,6 +146,7 @@ def build(
     not_applicable: Sequence[str] = (),
     reconfirmed: Sequence[str] = (),
     relations: Sequence[Mapping[str, Any]] = (),
+    events: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """``feasible``: the task-API cells the run could hit (its settings decide), for coverage;
     ``feasible_statements`` the statements API's; ``not_judged``: questions the run could not
@@ -127,7 +155,8 @@ def build(
     ``errors``: what ended the run early (the start-up error, the interruption); ``errors`` in
     the document lists them followed by every infrastructure error. ``relations``: the
     metamorphic comparisons' history lines (``Comparison.to_json``), counted apart from the
-    checks."""
+    checks; ``events``: the history's event lines (``RecordedRun.events``), whose security
+    property checks make ``properties`` (``property_summary``)."""
     outcomes = Counter(str(c["outcome"]) for c in checks)
     return {
         "schema": SCHEMA,
@@ -149,6 +178,7 @@ def build(
         "checks": {"total": len(checks), **{k: outcomes.get(k, 0) for k in OUTCOMES}},
         "verdicts": verdict_counts(checks),
         "relations": relation_counts(relations),
+        "properties": property_summary(events),
         "coverage": coverage.summary(checks, feasible),
         "statements_coverage": coverage.summary(checks, feasible_statements),
         "not_judged": dict(not_judged or {}),
@@ -175,7 +205,8 @@ def write(path: Path, summary: Mapping[str, Any]) -> Path:
 
 def headline(document: Mapping[str, Any]) -> str:
     """One line of what a run's checks came to, from its summary: ``319 checks: 298 agree,
-    21 known (21 documentation conflicts), 0 new, 0 undecided``."""
+    21 known (21 documentation conflicts), 0 new, 0 undecided``, then the metamorphic relations
+    and the security property checks when the run made some."""
     checks = document.get("checks", {})
     kinds = document.get("deviations", {}).get("by_kind", {})
     conflicts = sum(kinds.get("documentation-conflict", {}).values())
@@ -191,7 +222,33 @@ def headline(document: Mapping[str, Any]) -> str:
             f"; {relations['total']} metamorphic relations: {relations.get('holds', 0)} hold, "
             f"{relations.get('broken', 0)} broken, {relations.get('vacuous', 0)} vacuous"
         )
+    checked = document.get("properties", {})
+    if checked.get("total"):
+        outcomes = checked.get("outcomes", {})
+        line += (
+            f"; {checked['total']} security property checks: "
+            f"{outcomes.get(PropertyOutcome.HOLDS, 0)} hold, "
+            f"{outcomes.get(PropertyOutcome.KNOWN_BREAK, 0)} known breaks, "
+            f"{outcomes.get(PropertyOutcome.NEW_BREAK, 0)} new breaks"
+        )
+        fixed = outcomes.get(PropertyOutcome.FIXED, 0)
+        line += f", {fixed} fixed?" if fixed else ""
     return line
+
+
+def property_lines(document: Mapping[str, Any]) -> list[str]:
+    """One line per security property whose registered break no longer happened in this
+    run, naming the scopes it held in (as the terminal says ``FIXED: known deviation ...``)."""
+    scopes: dict[str, list[str]] = {}
+    for pair in document.get("properties", {}).get("fixed", []):
+        scopes.setdefault(str(pair["property"]), []).append(str(pair["scope"]))
+    version = document.get("druid_version")
+    return [
+        f"FIXED?: known break of security property {name} no longer occurs on Druid {version}"
+        + (f" ({', '.join(s for s in where if s)})" if any(where) else "")
+        + "; see its [[break]] in conformance/runner/properties.toml"
+        for name, where in sorted(scopes.items())
+    ]
 
 
 def finding_lines(checks: Sequence[Mapping[str, Any]], limit: int = 10) -> list[str]:

@@ -635,6 +635,80 @@ def test_the_summary_counts_metamorphic_relations_apart_from_the_checks() -> Non
     assert summary.headline(summary.build("r", {}, {}, [], {}, 0)).endswith("0 undecided")
 
 
+FIXED = "holds (a break is registered for this version: fixed?)"
+
+
+def _property(name: str, scope: str, outcome: str) -> dict[str, Any]:
+    """A property event line as ``properties.expect`` writes it to the history."""
+    return {
+        "type": "event",
+        "event": "property",
+        "property": name,
+        "scope": scope,
+        "outcome": outcome,
+        "druid_version": "27.0.0",
+    }
+
+
+def test_the_summary_lists_security_properties_whose_registered_break_no_longer_happens() -> None:
+    events = [
+        _property("NO-USER-ENUMERATION", "status", FIXED),
+        _property("NO-USER-ENUMERATION", "status", FIXED),  # asked twice, listed once
+        _property("NO-USER-ENUMERATION", "cancel", FIXED),
+        _property("NO-USER-ENUMERATION", "submit", "known break"),
+        _property("NO-ECHO-IN-401", "", "holds"),
+        _property("NO-ECHO-IN-401", "", "new break"),
+        {"type": "event", "event": "not-judged", "label": "l", "reason": "r"},  # not counted
+    ]
+    data = summary.build("r", {"druid_version": "27.0.0"}, {}, [], {}, 1, events=events)
+    assert data["properties"] == {
+        "total": 6,
+        "outcomes": {"holds": 1, FIXED: 3, "known break": 1, "new break": 1},
+        "fixed": [
+            {"property": "NO-USER-ENUMERATION", "scope": "cancel"},
+            {"property": "NO-USER-ENUMERATION", "scope": "status"},
+        ],
+        "new": [{"property": "NO-ECHO-IN-401", "scope": ""}],
+    }
+    assert summary.headline(data) == (
+        "0 checks: 0 agree, 0 known, 0 new, 0 undecided; "
+        "6 security property checks: 1 hold, 1 known breaks, 1 new breaks, 3 fixed?"
+    )
+    assert summary.property_lines(data) == [
+        "FIXED?: known break of security property NO-USER-ENUMERATION no longer occurs on "
+        "Druid 27.0.0 (cancel, status); see its [[break]] in conformance/runner/properties.toml"
+    ]
+
+
+def test_a_run_without_property_events_counts_none() -> None:
+    data = summary.build("r", {}, {}, [], {}, 0)
+    assert data["properties"] == {
+        "total": 0,
+        "outcomes": {"holds": 0, FIXED: 0, "known break": 0, "new break": 0},
+        "fixed": [],
+        "new": [],
+    }
+    assert summary.headline(data) == "0 checks: 0 agree, 0 known, 0 new, 0 undecided"
+    assert summary.property_lines(data) == []
+    held = summary.build("r", {}, {}, [], {}, 0, events=[_property("P", "", "holds")])
+    assert summary.headline(held).endswith(
+        "1 security property checks: 1 hold, 0 known breaks, 0 new breaks"
+    )
+    assert summary.property_lines(held) == []
+
+
+def test_a_recorded_run_reads_its_event_lines(tmp_path: Path) -> None:
+    run_dir = make_run(tmp_path)
+    history = run_dir / "history.jsonl"
+    event = _property("NO-USER-ENUMERATION", "status", FIXED)
+    history.write_text(history.read_text() + json.dumps(event) + "\n")
+    run = records.load(run_dir)
+    assert run.events == [event]
+    assert len(run.checks) == len(ROWS)  # the checks are read as before
+    fixed = summary.build("r", {}, {}, run.checks, {}, 0, events=run.events)["properties"]["fixed"]
+    assert fixed == [{"property": "NO-USER-ENUMERATION", "scope": "status"}]
+
+
 def test_the_report_counts_metamorphic_relations_when_the_run_made_some(tmp_path: Path) -> None:
     run = records.load(make_run(tmp_path))
     assert "Metamorphic relations" not in html.render(run, [])

@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
 
+from conformance import plugin
 from conformance.runner import properties
 from conformance.runner.run import Run
 from fixtures.errors import BadInputError
+from reports.history import History
 
 TABLE = """
 [[property]]
@@ -98,4 +101,29 @@ def test_a_registered_break_passes_only_on_its_versions_and_scopes(tmp_path: Pat
 def test_a_registered_break_that_no_longer_happens_is_said(tmp_path: Path) -> None:
     run, history = _run()
     properties.expect(run, "P", True, "e", "27.0.0", scope="status", known=_table(tmp_path))
+    assert history.events[-1][1]["outcome"] == properties.PropertyOutcome.FIXED
     assert "fixed?" in history.events[-1][1]["outcome"]
+
+
+def test_a_fixed_break_reaches_the_runs_summary_and_closing_lines(tmp_path: Path) -> None:
+    """``expect``'s events go through history.jsonl to summary.json as the plugin writes it."""
+    table = _table(tmp_path)
+    run = Run.create(tmp_path / "reports", History)
+    properties.expect(run, "P", True, "e", "27.0.0", scope="status", known=table)  # fixed?
+    properties.expect(run, "P", True, "e", "27.0.0", scope="status", known=table)
+    properties.expect(run, "P", True, "e", "27.0.0", scope="cancel", known=table)  # holds
+    run.facts["druid_version"] = "27.0.0"
+    config = SimpleNamespace(
+        stash={}, invocation_params=SimpleNamespace(args=()), option=SimpleNamespace(xmlpath=None)
+    )
+    plugin.write_reports(run, {}, 0, cast(pytest.Config, config))
+    document = json.loads((run.dir / "summary.json").read_text(encoding="utf-8"))
+    assert document["properties"]["fixed"] == [{"property": "P", "scope": "status"}]
+    assert document["properties"]["outcomes"][properties.PropertyOutcome.FIXED] == 2
+    assert document["properties"]["outcomes"]["holds"] == 1
+    assert run.closing[0].endswith(
+        "3 security property checks: 1 hold, 0 known breaks, 0 new breaks, 2 fixed?"
+    )
+    assert any(
+        line.startswith("FIXED?: known break of security property P ") for line in run.closing
+    )

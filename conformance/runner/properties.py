@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,18 @@ _PROPERTY_FIELDS = frozenset({"id", "title", "source", "severity", "test"})
 _BREAK_FIELDS = frozenset({"property", "druid_versions", "observed", "reproduce"})
 _BREAK_OPTIONAL = frozenset({"scopes"})
 SEVERITIES = ("critical", "major", "minor")
+EVENT = "property"  # the history event ``expect`` writes, which the run's summary counts
+
+
+class PropertyOutcome(StrEnum):
+    """What one ``expect`` came to, as its event says: the property held (``FIXED``: although a
+    break is registered for this version and scope), or broke where a break is registered
+    (``KNOWN_BREAK``) or where none is (``NEW_BREAK``, the test fails)."""
+
+    HOLDS = "holds"
+    FIXED = "holds (a break is registered for this version: fixed?)"
+    KNOWN_BREAK = "known break"
+    NEW_BREAK = "new break"
 
 
 @dataclass(frozen=True)
@@ -136,7 +149,8 @@ def expect(
     known: Table | None = None,
 ) -> None:
     """Record whether ``property_id`` held on this Druid, in ``scope`` (e.g. the operation
-    asked), as a ``property`` event in the history.
+    asked), as a ``property`` event in the history (``{property, scope, outcome,
+    druid_version}``, ``outcome`` a :class:`PropertyOutcome`); the run's summary counts them.
 
     Returns when it holds, or when a break is registered for ``druid_version``; raises
     PropertyBroken (an AssertionError, so the test fails) naming the property, its source and
@@ -146,17 +160,15 @@ def expect(
     prop = listed.properties[property_id]
     registered = listed.known_break(property_id, druid_version, scope)
     if holds:
-        outcome = (
-            "holds (a break is registered for this version: fixed?)" if registered else "holds"
-        )
+        outcome = PropertyOutcome.FIXED if registered else PropertyOutcome.HOLDS
     else:
-        outcome = "known break" if registered else "new break"
+        outcome = PropertyOutcome.KNOWN_BREAK if registered else PropertyOutcome.NEW_BREAK
     run.history.record_event(
-        "property",
+        EVENT,
         {
             "property": property_id,
             "scope": scope,
-            "outcome": outcome,
+            "outcome": outcome.value,
             "druid_version": druid_version,
         },
     )
