@@ -16,9 +16,10 @@ does not say whether that name is reserved.
 
 A lookup read through MSQ (``SELECT k, v FROM lookup.<name>``) by a user with no role at all:
 "Any authenticated user can read the contents of any lookup" (rule ``ua.lookups``). The lookup
-is made through the Coordinator's lookup API and the test waits until the Broker lists it; only
-the submission is judged (the suite's peons do not load lookups at start-up, so the task itself
-may fail: its authorization answer is what is asked).
+is made through the Coordinator's lookup API and the test waits until the Broker lists it. The
+submission is judged; then the query must run and return the lookup's row (the suite's peons load
+lookups at start-up, ``conf/middleManager``): a task that fails is an ERROR of the cluster, not a
+verdict. The clean-up removes a lookup an interrupted run left (``fixtures/cleanup.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -33,10 +35,12 @@ from conformance.runner import deviations
 from conformance.runner.checks import Check, Outcome, assert_conforms
 from conformance.runner.run import Run
 from conformance.runner.scenario import Judge, ScenarioRunner, fresh_identity
-from fixtures.client import Credentials, DruidClient
+from fixtures.cleanup import LOOKUPS
+from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.errors import InfrastructureError
 from fixtures.progress import step
 from fixtures.provision import Grant, SecurityAdmin
+from fixtures.seed import wait_for_task
 from fixtures.waiting import Condition, wait_until
 from strategies.grants import QUERY_SELECT_STUB, UserSpec
 
@@ -146,7 +150,7 @@ def _reports_fixed(check: Check, run: Run, test: str) -> None:
 
 
 LOOKUP_TIMEOUT = 120.0  # seconds for the Broker to list a new lookup (pushed every 5 s)
-LOOKUPS = "/druid/coordinator/v1/lookups/config"
+QUERY_TIMEOUT = 300.0  # seconds for the lookup query's task to end (two peons start)
 
 
 def _lookup_listed(admin: DruidClient, name: str) -> Condition:
@@ -168,24 +172,37 @@ def lookup(security: SecurityAdmin, admin_client: DruidClient, run: Run) -> Iter
     """A map lookup ``{"k": "v"}`` in the default tier, listed by the Broker; removed after."""
     name = f"lk_{run.tag}_{secrets.token_hex(3)}"
     coordinator = security.client
-    for body in ({}, {"__default": {name: _MAP_LOOKUP}}):  # {} initialises the lookup config
-        answer = coordinator.request("POST", LOOKUPS, body)
-        if answer.status // 100 != 2:
-            raise InfrastructureError(f"POST {LOOKUPS} answered {answer.status}: {answer.body}")
+    # {} initialises the lookup config (a no-op once done); then the one lookup, by a path the
+    # clean-up's footprint reads (fixtures/cleanup.py)
+    for path, body in ((LOOKUPS, {}), (f"{LOOKUPS}/__default/{name}", _MAP_LOOKUP)):
+        _expect_2xx(coordinator.request("POST", path, body), f"POST {path}")
     try:
         with step(f"waiting for the Broker to list lookup.{name}"):
             wait_until(_lookup_listed(admin_client, name), LOOKUP_TIMEOUT)
         yield name
     finally:
-        coordinator.request("DELETE", f"{LOOKUPS}/__default/{name}")
+        path = f"{LOOKUPS}/__default/{name}"
+        _expect_2xx(coordinator.request("DELETE", path), f"DELETE {path}")
+
+
+def _expect_2xx(answer: Exchange, what: str) -> None:
+    if answer.status // 100 != 2:
+        raise InfrastructureError(f"{what} answered {answer.status}: {answer.body}")
 
 
 _MAP_LOOKUP = {"version": "v1", "lookupExtractorFactory": {"type": "map", "map": {"k": "v"}}}
 
 
 def test_a_user_with_no_role_reads_a_lookup(
-    lookup: str, router: DruidClient, judge: Judge, scenario_runner: ScenarioRunner, run: Run
+    lookup: str,
+    router: DruidClient,
+    admin_client: DruidClient,
+    judge: Judge,
+    scenario_runner: ScenarioRunner,
+    run: Run,
 ) -> None:
+    """Allowed by rule ``ua.lookups``; then the task returns the lookup's one row, read as the
+    admin (the user may not look at a SELECT task without READ on ``__query_select``)."""
     user = UserSpec(f"lku_{run.tag}_{secrets.token_hex(3)}", secrets.token_urlsafe(12), ())
     sql = f'SELECT k, v FROM lookup."{lookup}"'
     with scenario_runner.provisioned([user]):
@@ -204,3 +221,14 @@ def test_a_user_with_no_role_reads_a_lookup(
         actor_is_submitter=True,
     )
     assert_conforms([check])
+    task = str(exchange.body["taskId"])
+    with step(f"waiting for the lookup query {task} to end"):
+        wait_for_task(admin_client, task, QUERY_TIMEOUT)  # FAILED: InfrastructureError
+    assert _rows(admin_client.task_reports(task)) == [["k", "v"]]
+
+
+def _rows(reports: Exchange) -> Any:
+    """The result rows of an MSQ task report (``multiStageQuery.payload.results.results``)."""
+    body = reports.body if isinstance(reports.body, dict) else {}
+    payload = body.get("multiStageQuery", {}).get("payload", {})
+    return payload.get("results", {}).get("results")

@@ -135,3 +135,68 @@ def test_the_kill_interval_is_druids_eternity() -> None:
     from fixtures.cleanup import ETERNITY
 
     assert ETERNITY == "-146136543-09-08T08:23:32.096Z/146140482-04-24T15:36:27.903Z"
+
+
+LOOKUPS = "/druid/coordinator/v1/lookups/config"
+
+
+def test_lookups_made_are_in_the_footprint_as_tier_and_name() -> None:
+    """Only a lookup created through ``POST .../config/{tier}/{name}`` and not deleted again is
+    made; initialising the config (``POST .../config`` with ``{}``) and listing make nothing."""
+    history = [
+        _x("POST", LOOKUPS, sent={}),
+        _x("POST", f"{LOOKUPS}/__default/lk%20a", sent={"version": "v1"}),
+        _x("POST", f"{LOOKUPS}/__default/lk_gone"),
+        _x("DELETE", f"{LOOKUPS}/__default/lk_gone"),
+        _x("POST", f"{LOOKUPS}/tier2/lk_refused", status=400),
+        _x("GET", f"{LOOKUPS}/all", body={"__default": {"lk a": {}}}),
+    ]
+    made = footprint(history)
+    assert list(made.lookups) == ["__default/lk a"]
+    assert not made.empty()
+
+
+class _Answer:
+    def __init__(self, status: int, body: Any = None) -> None:
+        self.status, self.body = status, body
+
+
+class _Coordinator:
+    """Answers the clean-up's requests from a table of (method, path) -> status; records them."""
+
+    def __init__(self, answers: dict[tuple[str, str], int]) -> None:
+        self.answers = answers
+        self.sent: list[tuple[str, str]] = []
+
+    def request(self, method: str, path: str, body: Any = None) -> _Answer:
+        self.sent.append((method, path))
+        if path.endswith("datasources?includeUnused"):
+            return _Answer(200, [])
+        return _Answer(self.answers.get((method, path), 200))
+
+
+def test_the_clean_up_deletes_only_the_lookups_the_run_made() -> None:
+    from fixtures.cleanup import Footprint, clean
+
+    coordinator = _Coordinator(
+        {
+            ("DELETE", f"{LOOKUPS}/__default/gone_already"): 404,
+            ("DELETE", f"{LOOKUPS}/__default/refused"): 500,
+        }
+    )
+    security: Any = type("Security", (), {"client": coordinator})()
+    made = Footprint(lookups=dict.fromkeys(["__default/mine", "__default/theirs"]))
+    made.lookups.update(dict.fromkeys(["__default/gone_already", "__default/refused"]))
+    before = Inventory(frozenset(), frozenset(), frozenset(), frozenset({"__default/theirs"}))
+    cleaned = clean(made, before, security, admin=coordinator)  # type: ignore[arg-type]
+    deletes = [path for method, path in coordinator.sent if method == "DELETE"]
+    assert f"{LOOKUPS}/__default/theirs" not in deletes  # there before the run: never touched
+    assert cleaned.removed == {"lookups": ["__default/mine"]}
+    assert cleaned.failed == ["lookup __default/refused: DELETE answered 500"]
+
+
+def test_an_inventory_from_before_lookups_were_listed_has_none() -> None:
+    old = {"users": ["admin"], "roles": [], "datasources": ["wiki"]}
+    assert Inventory.from_json(old).lookups == frozenset()
+    now = Inventory(frozenset(), frozenset(), frozenset(), frozenset({"__default/lk"}))
+    assert now.difference(Inventory.from_json(old)) == {"lookups": ["__default/lk"]}
