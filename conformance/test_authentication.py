@@ -1,8 +1,9 @@
 """401 for missing or wrong credentials and 404 for unknown ids, on every operation.
 
 These are the checks that need no generated world: each operation of the task API (reports
-included) and of the statements API, asked without credentials, with a wrong password, and about
-a query id that does not exist. The oracle judges each answer like any other, and so the order
+included), the Overlord's shutdownAllTasks (on a datasource without a running task) and the
+statements API's, asked without credentials, with a wrong password, and about a query id that
+does not exist. The oracle judges each answer like any other, and so the order
 of the answers (SPEC section 2): no credentials is 401 also for an unknown id; an unknown id is
 404 also for a user holding nothing, before any permission is asked (403).
 
@@ -38,6 +39,8 @@ OPERATIONS: dict[str, Operation] = {
     "status": lambda c, qid: c.task_status(qid),
     "cancel": lambda c, qid: c.cancel_task(qid),
     "reports": lambda c, qid: c.task_reports(qid),
+    # a datasource named after the id, which no task has: never stops anyone's query
+    "shutdownAllTasks": lambda c, qid: c.shutdown_all_tasks(_no_tasks(qid)),
     "statements.submit": lambda c, _: c.submit_statement(LITERAL),
     "statements.status": lambda c, qid: c.statement_status(qid),
     "statements.results": lambda c, qid: c.statement_results(qid),
@@ -62,9 +65,28 @@ def _unknown_id() -> str:
     return f"query-{secrets.token_hex(8)}"
 
 
+def _no_tasks(query_id: str) -> str:
+    return f"none-{query_id}"
+
+
+def _sql(operation: str, query_id: str) -> str:
+    """The statement the oracle's case names: for shutdownAllTasks one whose task would be of
+    the datasource asked about (an INSERT into it), else the query asked about."""
+    if operation in NO_TASK:
+        return (
+            f"INSERT INTO \"{_no_tasks(query_id)}\" SELECT TIMESTAMP '2024-01-01 00:00:00' "
+            "AS __time PARTITIONED BY DAY"
+        )
+    return LITERAL
+
+
+# operations asked about a datasource without a running task (shutdownAllTasks with a real
+# one would stop it, and every other SELECT with it): only as an unknown id
+NO_TASK = frozenset({"shutdownAllTasks"})
+
 # every operation with a real id; those that name an id also with an unknown one (a submit
 # names none): parameters, not skips, since a certification refuses a skipped test
-NO_CREDENTIALS_CASES = [(op, True) for op in OPERATIONS] + [
+NO_CREDENTIALS_CASES = [(op, True) for op in OPERATIONS if op not in NO_TASK] + [
     (op, False) for op in OPERATIONS if not op.endswith("submit")
 ]
 
@@ -83,7 +105,7 @@ def test_no_credentials(
         f"{operation} (no credentials{'' if known else ', unknown id'})",
         operation,
         exchange,
-        sql=LITERAL,
+        sql=_sql(operation, query_id),
         context={},
         permissions=(),
         actor_is_submitter=False,
@@ -129,11 +151,12 @@ def test_wrong_password(
         f"{operation} (wrong password)",
         operation,
         exchange,
-        sql=LITERAL,
+        sql=_sql(operation, query_id),
         context={},
         permissions=user.permissions(),
         actor_is_submitter=True,
         authenticated=False,
+        task_exists=operation not in NO_TASK,
     )
     assert_conforms([check])
     properties.expect(
@@ -157,20 +180,21 @@ def test_unknown_id(
     scenario_runner: ScenarioRunner,
     run: Run,
 ) -> None:
+    unknown = _unknown_id()
     if actor == "admin":
-        exchange = OPERATIONS[operation](admin_client, _unknown_id())
+        exchange = OPERATIONS[operation](admin_client, unknown)
         permissions = RoleSpec("admin", ADMIN_GRANTS).permissions()
     else:
         user = UserSpec(f"auth_{run.tag}_{secrets.token_hex(3)}", secrets.token_urlsafe(12), ())
         with scenario_runner.provisioned([user]):
             client = router.as_user(Credentials(user.name, user.password))
-            exchange = OPERATIONS[operation](client, _unknown_id())
+            exchange = OPERATIONS[operation](client, unknown)
         permissions = ()
     check = judge.check(
         f"{operation} (unknown id, {actor})",
         operation,
         exchange,
-        sql=LITERAL,
+        sql=_sql(operation, unknown),
         context={},
         permissions=permissions,
         actor_is_submitter=actor == "admin",

@@ -1,0 +1,171 @@
+"""``POST /druid/indexer/v1/datasources/{dataSource}/shutdownAllTasks``: one user stops another's.
+
+The tasks API reference: it "shuts down all tasks for a specified datasource", and answers 404
+when the "datasource does not have a running task". SELECT tasks all have the stub datasource
+``__query_select``, so this endpoint on ``__query_select`` stops every user's running SELECT.
+What it needs is judged by the oracle's ``shutdownAllTasks`` operation: WRITE on the path's
+datasource (the user-auth page's HTTP methods passage, rules ``ua.shutdown-all-tasks.*``), with
+the MSQ security page's READ "to interact with a query" shown as a documentation conflict.
+
+Each case: a submitter starts a query, another user (``actor``) asks for all tasks of a
+datasource to be shut down, the answer is judged, and then the effect is checked on the
+submitter's task, as the admin sees it: an allowed request stops it, a refused one or one about
+another datasource leaves it to end on its own.
+
+The endpoint stops tasks the run did not submit too. Before each case the test waits until no
+SELECT task but its own is active (a run's earlier queries are cancelled at their test's end);
+on a cluster where other clients keep SELECT tasks running that wait ends in an ERROR instead of
+stopping their queries.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+import pytest
+
+from conformance.runner.checks import assert_conforms
+from conformance.runner.run import Run
+from conformance.runner.scenario import Judge, ScenarioRunner, fresh_identity
+from fixtures.client import Credentials, DruidClient
+from fixtures.errors import InfrastructureError
+from fixtures.progress import step
+from fixtures.provision import Grant
+from fixtures.waiting import Condition, DeadlineExceeded, wait_until
+from strategies.grants import QUERY_SELECT_STUB
+
+pytestmark = pytest.mark.druid
+
+QUIET_TIMEOUT = 120.0  # seconds for other SELECT tasks to end before a case starts
+END_TIMEOUT = 300.0  # seconds for the submitter's task to end after the request
+ENDED = ("SUCCESS", "FAILED")
+STOPPED_PASSAGE = (
+    "docs/api-reference/tasks-api.md: 'Shuts down all tasks for a specified datasource.'"
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """The actor's grant, the submitter's statement kind, and the datasource asked about."""
+
+    id: str
+    actor_grant: tuple[str, str]  # (name, action) of a DATASOURCE grant
+    submits_insert: bool  # the submitter runs an INSERT into a fresh datasource, else SELECT 1
+    asks_about_stub: bool  # the path names __query_select, else the submitter's datasource
+
+
+CASES = (
+    # WRITE on the stub: every user's running SELECT is stopped (allowed, 200)
+    Case("write-on-stub-stops-a-select", (QUERY_SELECT_STUB, "WRITE"), False, True),
+    # READ on the stub, which the MSQ page names for cancel: refused (403), the SELECT runs on
+    Case("read-on-stub-is-refused", (QUERY_SELECT_STUB, "READ"), False, True),
+    # WRITE on the output datasource: another user's INSERT is stopped (allowed, 200)
+    Case("write-on-output-stops-an-insert", ("{out}", "WRITE"), True, False),
+    # the stub asked while only an INSERT runs: no SELECT task (404), the INSERT runs on
+    Case("stub-asked-while-an-insert-runs", (QUERY_SELECT_STUB, "WRITE"), True, True),
+)
+
+
+def _insert(target: str) -> str:
+    return (
+        f"INSERT INTO \"{target}\" SELECT TIMESTAMP '2024-01-01 00:00:00' AS __time, "
+        "'x' AS page PARTITIONED BY DAY"
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_shutdown_all_tasks_of_a_datasource(
+    case: Case,
+    router: DruidClient,
+    admin_client: DruidClient,
+    judge: Judge,
+    scenario_runner: ScenarioRunner,
+    run: Run,
+) -> None:
+    out = f"sat_{run.tag}_{secrets.token_hex(3)}"
+    sql = _insert(out) if case.submits_insert else "SELECT 1"
+    submitter_grants = [Grant("DATASOURCE", out, "WRITE")] if case.submits_insert else []
+    submitter = fresh_identity(f"sats_{run.tag}", submitter_grants)
+    name, action = case.actor_grant
+    actor = fresh_identity(f"sata_{run.tag}", [Grant("DATASOURCE", name, action)], out=out)
+    asked = QUERY_SELECT_STUB if case.asks_about_stub else out
+    with scenario_runner.provisioned([submitter, actor]):
+        with step("waiting until no other SELECT task is active"):
+            _wait_quiet(admin_client)
+        submitted = router.as_user(Credentials(submitter.name, submitter.password))
+        answer = submitted.submit_task(sql)
+        if answer.status // 100 != 2 or not isinstance(answer.body, dict):
+            raise InfrastructureError(f"the submitter's query answered {answer.status}")
+        task = str(answer.body["taskId"])
+        acting = router.as_user(Credentials(actor.name, actor.password))
+        exchange = scenario_runner.live(acting.shutdown_all_tasks(asked))
+    # the statement stands for the tasks of the datasource asked about: the submitter's, or a
+    # SELECT when the stub is asked about while only an INSERT runs (none of them is running)
+    stands_for = sql if case.asks_about_stub != case.submits_insert else "SELECT 1"
+    check = judge.check(
+        f"shutdownAllTasks of {asked} (actor holds {action} on {name.replace('{out}', out)})",
+        "shutdownAllTasks",
+        exchange,
+        sql=stands_for,
+        context={},
+        permissions=actor.permissions(),
+        actor_is_submitter=False,
+        task_exists=case.asks_about_stub != case.submits_insert,
+    )
+    assert_conforms([check])
+    with step(f"waiting for the submitter's task {task} to end"):
+        state = _final_state(admin_client, task)
+    stopped = exchange.status // 100 == 2
+    assert (state == "FAILED") is stopped, (
+        f"shutdownAllTasks of {asked} answered {exchange.status}, and the submitter's task "
+        f"{task} ({sql!r}) then ended {state}: an allowed request stops it ({STOPPED_PASSAGE}), "
+        "a refused one or one about another datasource must not"
+    )
+
+
+def _active_stub_tasks(admin: DruidClient) -> set[str]:
+    """The ids of the SELECT tasks (datasource ``__query_select``) pending or running."""
+    ids: set[str] = set()
+    for state in ("pending", "waiting", "running"):
+        answer = admin.request(
+            "GET", f"/druid/indexer/v1/tasks?state={state}&datasource={QUERY_SELECT_STUB}"
+        )
+        if answer.status != 200 or not isinstance(answer.body, list):
+            raise InfrastructureError(f"listing {state} tasks answered {answer.status}")
+        ids |= {str(t.get("id")) for t in answer.body if isinstance(t, dict)}
+    return ids
+
+
+def _wait_quiet(admin: DruidClient) -> None:
+    def quiet() -> str | None:
+        others = _active_stub_tasks(admin)
+        return f"{len(others)} active: {', '.join(sorted(others)[:3])}" if others else None
+
+    try:
+        wait_until(Condition("no SELECT task of another client to be active", quiet), QUIET_TIMEOUT)
+    except DeadlineExceeded as exc:
+        raise InfrastructureError(
+            f"{exc}: shutdownAllTasks on {QUERY_SELECT_STUB} would stop them, so it is not asked"
+        ) from exc
+
+
+def _final_state(admin: DruidClient, task: str) -> str:
+    final: dict[str, str] = {}
+
+    def ended() -> str | None:
+        answer = admin.task_status(task)
+        body = answer.body if isinstance(answer.body, dict) else {}
+        status = body.get("status")
+        status = status if isinstance(status, dict) else {}
+        state = str(status.get("statusCode") or status.get("status") or f"HTTP {answer.status}")
+        if state in ENDED:
+            final["state"] = state
+            return None
+        return state
+
+    try:
+        wait_until(Condition(f"task {task} to end", ended), END_TIMEOUT)
+    except DeadlineExceeded as exc:
+        raise InfrastructureError(str(exc)) from exc
+    return final["state"]
