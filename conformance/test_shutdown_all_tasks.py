@@ -10,7 +10,9 @@ the MSQ security page's READ "to interact with a query" shown as a documentation
 Each case: a submitter starts a query, another user (``actor``) asks for all tasks of a
 datasource to be shut down, the answer is judged, and then the effect is checked on the
 submitter's task, as the admin sees it: an allowed request stops it, a refused one or one about
-another datasource leaves it to end on its own.
+another datasource leaves it to end on its own. The cases are asked one after the other in one
+test, in an order where each leaves the others' tasks alone (the first asks about
+``__query_select`` while only its INSERT runs), so the waits for the tasks left running overlap.
 
 The endpoint stops tasks the run did not submit too. Before each case the test waits until no
 SELECT task but its own is active (a run's earlier queries are cancelled at their test's end);
@@ -25,15 +27,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance.runner.checks import assert_conforms
+from conformance.runner.checks import Check, assert_conforms
 from conformance.runner.run import Run
 from conformance.runner.scenario import Judge, ScenarioRunner, fresh_identity
-from fixtures.client import Credentials, DruidClient
+from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.errors import InfrastructureError
 from fixtures.progress import step
 from fixtures.provision import Grant
 from fixtures.waiting import Condition, DeadlineExceeded, wait_until
-from strategies.grants import QUERY_SELECT_STUB
+from strategies.grants import QUERY_SELECT_STUB, UserSpec
 
 pytestmark = pytest.mark.druid
 
@@ -55,16 +57,50 @@ class Case:
     asks_about_stub: bool  # the path names __query_select, else the submitter's datasource
 
 
-CASES = (
+CASES = (  # in the order asked: the first needs no SELECT task to be running
+    # the stub asked while only an INSERT runs: no SELECT task (404), the INSERT runs on
+    Case("stub-asked-while-an-insert-runs", (QUERY_SELECT_STUB, "WRITE"), True, True),
     # WRITE on the stub: every user's running SELECT is stopped (allowed, 200)
     Case("write-on-stub-stops-a-select", (QUERY_SELECT_STUB, "WRITE"), False, True),
     # READ on the stub, which the MSQ page names for cancel: refused (403), the SELECT runs on
     Case("read-on-stub-is-refused", (QUERY_SELECT_STUB, "READ"), False, True),
     # WRITE on the output datasource: another user's INSERT is stopped (allowed, 200)
     Case("write-on-output-stops-an-insert", ("{out}", "WRITE"), True, False),
-    # the stub asked while only an INSERT runs: no SELECT task (404), the INSERT runs on
-    Case("stub-asked-while-an-insert-runs", (QUERY_SELECT_STUB, "WRITE"), True, True),
 )
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One case asked: the submitter's statement and task, the datasource asked about, the
+    actor, and Druid's answer."""
+
+    case: Case
+    sql: str
+    task: str
+    datasource: str
+    actor: UserSpec
+    exchange: Exchange
+
+    @property
+    def tasks_running(self) -> bool:
+        """Whether the datasource asked about had a running task: the submitter's."""
+        return self.case.asks_about_stub != self.case.submits_insert
+
+    def check(self, judge: Judge) -> Check:
+        """The answer judged; the statement stands for the tasks of the datasource asked about
+        (a SELECT when the stub is asked about while only an INSERT runs)."""
+        name, action = self.case.actor_grant
+        return judge.check(
+            f"shutdownAllTasks of {self.datasource} ({self.case.id}: the actor holds {action} "
+            f"on {name.replace('{out}', self.datasource)})",
+            "shutdownAllTasks",
+            self.exchange,
+            sql=self.sql if self.tasks_running else "SELECT 1",
+            context={},
+            permissions=self.actor.permissions(),
+            actor_is_submitter=False,
+            task_exists=self.tasks_running,
+        )
 
 
 def _insert(target: str) -> str:
@@ -74,54 +110,62 @@ def _insert(target: str) -> str:
     )
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_shutdown_all_tasks_of_a_datasource(
-    case: Case,
+def test_shutdown_all_tasks_stops_only_the_tasks_of_the_datasource(
     router: DruidClient,
     admin_client: DruidClient,
     judge: Judge,
     scenario_runner: ScenarioRunner,
     run: Run,
 ) -> None:
-    out = f"sat_{run.tag}_{secrets.token_hex(3)}"
-    sql = _insert(out) if case.submits_insert else "SELECT 1"
-    submitter_grants = [Grant("DATASOURCE", out, "WRITE")] if case.submits_insert else []
-    submitter = fresh_identity(f"sats_{run.tag}", submitter_grants)
-    name, action = case.actor_grant
-    actor = fresh_identity(f"sata_{run.tag}", [Grant("DATASOURCE", name, action)], out=out)
-    asked = QUERY_SELECT_STUB if case.asks_about_stub else out
-    with scenario_runner.provisioned([submitter, actor]):
+    """The four cases one after the other (their tasks run side by side, so the waits for the
+    ones left running overlap), each answer judged, then each task's final state."""
+    outs = [f"sat_{run.tag}_{secrets.token_hex(3)}" for _ in CASES]
+    pairs = [_identities(case, out, run.tag) for case, out in zip(CASES, outs, strict=True)]
+    asked: list[Asked] = []
+    with scenario_runner.provisioned([user for pair in pairs for user in pair]):
         with step("waiting until no other SELECT task is active"):
             _wait_quiet(admin_client)
-        submitted = router.as_user(Credentials(submitter.name, submitter.password))
-        answer = submitted.submit_task(sql)
-        if answer.status // 100 != 2 or not isinstance(answer.body, dict):
-            raise InfrastructureError(f"the submitter's query answered {answer.status}")
-        task = str(answer.body["taskId"])
-        acting = router.as_user(Credentials(actor.name, actor.password))
-        exchange = scenario_runner.live(acting.shutdown_all_tasks(asked))
-    # the statement stands for the tasks of the datasource asked about: the submitter's, or a
-    # SELECT when the stub is asked about while only an INSERT runs (none of them is running)
-    stands_for = sql if case.asks_about_stub != case.submits_insert else "SELECT 1"
-    check = judge.check(
-        f"shutdownAllTasks of {asked} (actor holds {action} on {name.replace('{out}', out)})",
-        "shutdownAllTasks",
-        exchange,
-        sql=stands_for,
-        context={},
-        permissions=actor.permissions(),
-        actor_is_submitter=False,
-        task_exists=case.asks_about_stub != case.submits_insert,
+        for case, out, (submitter, actor) in zip(CASES, outs, pairs, strict=True):
+            asked.append(_ask(case, out, submitter, actor, router, scenario_runner))
+    assert_conforms([one.check(judge) for one in asked])
+    with step(f"waiting for the {len(asked)} submitters' tasks to end"):
+        states = [_final_state(admin_client, one.task) for one in asked]
+    wrong = [
+        f"{one.case.id}: shutdownAllTasks of {one.datasource} answered {one.exchange.status}, "
+        f"and the submitter's task {one.task} ({one.sql!r}) then ended {state}"
+        for one, state in zip(asked, states, strict=True)
+        if (state == "FAILED") is not (one.exchange.status // 100 == 2)
+    ]
+    assert not wrong, (
+        f"an allowed request stops the datasource's tasks ({STOPPED_PASSAGE}); a refused one, or "
+        "one about another datasource, must not:\n  " + "\n  ".join(wrong)
     )
-    assert_conforms([check])
-    with step(f"waiting for the submitter's task {task} to end"):
-        state = _final_state(admin_client, task)
-    stopped = exchange.status // 100 == 2
-    assert (state == "FAILED") is stopped, (
-        f"shutdownAllTasks of {asked} answered {exchange.status}, and the submitter's task "
-        f"{task} ({sql!r}) then ended {state}: an allowed request stops it ({STOPPED_PASSAGE}), "
-        "a refused one or one about another datasource must not"
-    )
+
+
+def _identities(case: Case, out: str, tag: str) -> tuple[UserSpec, UserSpec]:
+    """The submitter (WRITE on ``out`` for an INSERT) and the actor (the case's grant)."""
+    grants = [Grant("DATASOURCE", out, "WRITE")] if case.submits_insert else []
+    name, action = case.actor_grant
+    actor = fresh_identity(f"sata_{tag}", [Grant("DATASOURCE", name, action)], out=out)
+    return fresh_identity(f"sats_{tag}", grants), actor
+
+
+def _ask(
+    case: Case,
+    out: str,
+    submitter: UserSpec,
+    actor: UserSpec,
+    router: DruidClient,
+    scenario_runner: ScenarioRunner,
+) -> Asked:
+    sql = _insert(out) if case.submits_insert else "SELECT 1"
+    answer = router.as_user(Credentials(submitter.name, submitter.password)).submit_task(sql)
+    if answer.status // 100 != 2 or not isinstance(answer.body, dict):
+        raise InfrastructureError(f"{case.id}: the submitter's query answered {answer.status}")
+    datasource = QUERY_SELECT_STUB if case.asks_about_stub else out
+    acting = router.as_user(Credentials(actor.name, actor.password))
+    exchange = scenario_runner.live(acting.shutdown_all_tasks(datasource))
+    return Asked(case, sql, str(answer.body["taskId"]), datasource, actor, exchange)
 
 
 def _active_stub_tasks(admin: DruidClient) -> set[str]:
