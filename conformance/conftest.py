@@ -49,7 +49,7 @@ from fixtures.progress import say, set_sink, step
 from fixtures.provision import Grant, PropagationBarrier, SecurityAdmin
 from fixtures.releases import default_version
 from fixtures.secrets import SECRETS
-from fixtures.seed import SEEDS, Seeding
+from fixtures.seed import create_seeds
 from fixtures.source import check_source, druid_image
 from reports import coverage
 from reports.history import History
@@ -264,13 +264,6 @@ def _connect_given_cluster(config: pytest.Config, run: Run) -> None:
         report_plugin.write_reports(run, {}, int(exit_code(exc)), config)
         _fail_setup(exc, run)
     config.stash[GIVEN_CLUSTER_KEY] = given
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests marked ``no_seeds`` first, each group in its collection order: the seed
-    datasources are made in the background meanwhile (``seeding``), so the later tests seldom
-    wait for them."""
-    items.sort(key=lambda item: item.get_closest_marker("no_seeds") is None)  # stable
 
 
 @pytest.hookimpl(wrapper=True)
@@ -555,39 +548,16 @@ def barrier(security: SecurityAdmin, router: DruidClient, run: Run) -> Propagati
         raise
 
 
-SEED_NAMES = frozenset(seed.name for seed in SEEDS)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def seeding(admin_client: DruidClient) -> Iterator[Seeding]:
-    """The seed datasources, created in the background from the session's start; tests
-    marked ``no_seeds`` (their statements read no table) run meanwhile, every other test waits
-    for them (``seeded``)."""
-    job = Seeding(admin_client).start()
-    try:
-        yield job
-    finally:
-        job.abandon()  # none of the run's tests needed them: their waits end now
-
-
 @pytest.fixture(scope="session")
-def seeds(seeding: Seeding, run: Run) -> list[str]:
+def seeds(admin_client: DruidClient, run: Run) -> list[str]:
     started = time.monotonic()
     try:
-        names = seeding.wait()
+        names = create_seeds(admin_client)
     except SetupError as exc:
         _fail_setup(exc, run)
         raise
-    run.time("seed_datasources", seeding.seconds or 0.0)
-    run.time("seed_wait", time.monotonic() - started)  # what the tests waited for them
+    run.time("seed_datasources", time.monotonic() - started)
     return names
-
-
-@pytest.fixture(autouse=True)
-def seeded(request: pytest.FixtureRequest) -> None:
-    """Every test waits for the seeds unless it is marked ``no_seeds``."""
-    if request.node.get_closest_marker("no_seeds") is None:
-        request.getfixturevalue("seeds")
 
 
 @pytest.fixture
@@ -616,8 +586,7 @@ def make_user(
 
 
 @pytest.fixture(scope="session")
-def judge(pytestconfig: pytest.Config, cluster: Cluster, run: Run) -> Judge:
-    """Judges checks; the seeds exist for every test not marked ``no_seeds`` (``seeded``)."""
+def judge(pytestconfig: pytest.Config, cluster: Cluster, run: Run, seeds: list[str]) -> Judge:
     profile = pytestconfig.getoption("--oracle-profile") or profile_for_version(
         cluster.druid_version
     )
@@ -627,7 +596,7 @@ def judge(pytestconfig: pytest.Config, cluster: Cluster, run: Run) -> Judge:
         normalize_settings(get_profile(profile), settings)
     except ProfileError as error:
         _fail_setup(BadInputError(f"--druid-setting: {error}"), run)
-    return Judge(run, cluster.druid_version, profile, SEED_NAMES, settings)
+    return Judge(run, cluster.druid_version, profile, frozenset(seeds), settings)
 
 
 @pytest.fixture(scope="session")

@@ -29,8 +29,7 @@ from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.provision import ADMIN_GRANTS
 from strategies.grants import RoleSpec, UserSpec
 
-# the statements asked read no table: they run while the seeds are made (conftest.seeding)
-pytestmark = [pytest.mark.druid, pytest.mark.no_seeds]
+pytestmark = pytest.mark.druid
 
 LITERAL = "SELECT 1"
 Operation = Callable[[DruidClient, str], Exchange]

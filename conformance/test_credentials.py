@@ -27,8 +27,7 @@ from conformance.runner.scenario import Judge, ScenarioRunner
 from fixtures.client import Credentials, DruidClient, Exchange
 from strategies.grants import UserSpec
 
-# the statements asked read no table: they run while the seeds are made (conftest.seeding)
-pytestmark = [pytest.mark.druid, pytest.mark.no_seeds]
+pytestmark = pytest.mark.druid
 
 LITERAL = "SELECT 1"
 

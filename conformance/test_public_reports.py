@@ -44,8 +44,7 @@ from fixtures.seed import wait_for_task
 from fixtures.waiting import Condition, wait_until
 from strategies.grants import QUERY_SELECT_STUB, UserSpec
 
-# the statements asked read no table: they run while the seeds are made (conftest.seeding)
-pytestmark = [pytest.mark.druid, pytest.mark.no_seeds]
+pytestmark = pytest.mark.druid
 
 # (the name written, the type of the WRITE grant on that name): DATASOURCE, then another type
 RESERVED_GRANTS = (

@@ -37,8 +37,7 @@ from fixtures.provision import Grant
 from fixtures.waiting import Condition, DeadlineExceeded, wait_until
 from strategies.grants import QUERY_SELECT_STUB, UserSpec
 
-# the statements asked read no table: they run while the seeds are made (conftest.seeding)
-pytestmark = [pytest.mark.druid, pytest.mark.no_seeds]
+pytestmark = pytest.mark.druid
 
 QUIET_TIMEOUT = 120.0  # seconds for other SELECT tasks to end before a case starts
 END_TIMEOUT = 300.0  # seconds for the submitter's task to end after the request
