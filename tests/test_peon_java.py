@@ -97,7 +97,9 @@ def test_java_reads_the_middle_managers_pipe_as_the_peon_would(
         Path(world["DRUID_CDS_ARCHIVE"]).write_text("archive\n")
     process = subprocess.Popen([str(SCRIPT), "-cp", "x", "Main"], env=world, stdin=subprocess.PIPE)
     assert process.stdin is not None
-    pipe = os.readlink(f"/proc/{process.pid}/fd/0")
+    # the pipe's name as the child's /proc/<pid>/fd/0 shows it, from the parent's end: the fake
+    # java records its standard input and exits, so reading the child's /proc raced its exit
+    pipe = f"pipe:[{os.fstat(process.stdin.fileno()).st_ino}]"
     process.stdin.close()
     assert process.wait(timeout=10) == 0
     assert Path(world["CALLS"] + ".stdin").read_text().strip() == pipe
