@@ -30,10 +30,12 @@ import pytest
 from conformance.runner.checks import Check, assert_conforms
 from conformance.runner.run import Run
 from conformance.runner.scenario import Judge, ScenarioRunner, fresh_identity
+from conformance.test_support import insert_one_row
 from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.errors import InfrastructureError
 from fixtures.progress import step
 from fixtures.provision import Grant
+from fixtures.seed import task_end
 from fixtures.waiting import Condition, DeadlineExceeded, wait_until
 from strategies.grants import QUERY_SELECT_STUB, UserSpec
 
@@ -41,7 +43,6 @@ pytestmark = pytest.mark.druid
 
 QUIET_TIMEOUT = 120.0  # seconds for other SELECT tasks to end before a case starts
 END_TIMEOUT = 300.0  # seconds for the submitter's task to end after the request
-ENDED = ("SUCCESS", "FAILED")
 STOPPED_PASSAGE = (
     "docs/api-reference/tasks-api.md: 'Shuts down all tasks for a specified datasource.'"
 )
@@ -103,13 +104,6 @@ class Asked:
         )
 
 
-def _insert(target: str) -> str:
-    return (
-        f"INSERT INTO \"{target}\" SELECT TIMESTAMP '2024-01-01 00:00:00' AS __time, "
-        "'x' AS page PARTITIONED BY DAY"
-    )
-
-
 def test_shutdown_all_tasks_stops_only_the_tasks_of_the_datasource(
     router: DruidClient,
     admin_client: DruidClient,
@@ -129,7 +123,7 @@ def test_shutdown_all_tasks_stops_only_the_tasks_of_the_datasource(
             asked.append(_ask(case, out, submitter, actor, router, scenario_runner))
     assert_conforms([one.check(judge) for one in asked])
     with step(f"waiting for the {len(asked)} submitters' tasks to end"):
-        states = [_final_state(admin_client, one.task) for one in asked]
+        states = [task_end(admin_client, one.task, END_TIMEOUT)[0] for one in asked]
     wrong = [
         f"{one.case.id}: shutdownAllTasks of {one.datasource} answered {one.exchange.status}, "
         f"and the submitter's task {one.task} ({one.sql!r}) then ended {state}"
@@ -158,7 +152,7 @@ def _ask(
     router: DruidClient,
     scenario_runner: ScenarioRunner,
 ) -> Asked:
-    sql = _insert(out) if case.submits_insert else "SELECT 1"
+    sql = insert_one_row(out) if case.submits_insert else "SELECT 1"
     answer = router.as_user(Credentials(submitter.name, submitter.password)).submit_task(sql)
     if answer.status // 100 != 2 or not isinstance(answer.body, dict):
         raise InfrastructureError(f"{case.id}: the submitter's query answered {answer.status}")
@@ -192,24 +186,3 @@ def _wait_quiet(admin: DruidClient) -> None:
         raise InfrastructureError(
             f"{exc}: shutdownAllTasks on {QUERY_SELECT_STUB} would stop them, so it is not asked"
         ) from exc
-
-
-def _final_state(admin: DruidClient, task: str) -> str:
-    final: dict[str, str] = {}
-
-    def ended() -> str | None:
-        answer = admin.task_status(task)
-        body = answer.body if isinstance(answer.body, dict) else {}
-        status = body.get("status")
-        status = status if isinstance(status, dict) else {}
-        state = str(status.get("statusCode") or status.get("status") or f"HTTP {answer.status}")
-        if state in ENDED:
-            final["state"] = state
-            return None
-        return state
-
-    try:
-        wait_until(Condition(f"task {task} to end", ended), END_TIMEOUT)
-    except DeadlineExceeded as exc:
-        raise InfrastructureError(str(exc)) from exc
-    return final["state"]
