@@ -17,6 +17,7 @@ from conformance.oracle import Case, CaseError, StatementError, analyze_sql, dec
 from conformance.oracle.profiles import SUBMIT_OPERATIONS
 from fixtures.client import LOGIN_TRAITS
 from fixtures.provision import Grant
+from strategies.grants import QUERY_SELECT_STUB
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,6 @@ ENDPOINTS: dict[str, Endpoint] = {
     "statements.results": Endpoint("GET", "/druid/v2/sql/statements/{id}/results"),
     "statements.cancel": Endpoint("DELETE", "/druid/v2/sql/statements/{id}"),
 }
-SELECT_STUB = "__query_select"  # the datasource of SELECT tasks (the MSQ security page)
 # Operations that are judged on a finished query (the suite waits for it to end first).
 NEEDS_FINISHED = frozenset({"reports", "statements.results"})
 
@@ -123,7 +123,7 @@ def task_datasource(case: Case) -> str:
         written = analyze_sql(case.sql).datasource_written
     except StatementError as error:
         raise CaseError(f"the task's statement does not parse: {error}") from None
-    return written or SELECT_STUB
+    return written or QUERY_SELECT_STUB
 
 
 def grants_of(case: Case) -> tuple[Grant, ...]:
