@@ -25,6 +25,7 @@ from conformance.runner import properties
 from conformance.runner.checks import assert_conforms
 from conformance.runner.run import Run
 from conformance.runner.scenario import Judge, ScenarioRunner
+from conformance.test_support import insert_one_row
 from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.provision import ADMIN_GRANTS
 from strategies.grants import RoleSpec, UserSpec
@@ -72,12 +73,7 @@ def _no_tasks(query_id: str) -> str:
 def _sql(operation: str, query_id: str) -> str:
     """The statement the oracle's case names: for shutdownAllTasks one whose task would be of
     the datasource asked about (an INSERT into it), else the query asked about."""
-    if operation in NO_TASK:
-        return (
-            f"INSERT INTO \"{_no_tasks(query_id)}\" SELECT TIMESTAMP '2024-01-01 00:00:00' "
-            "AS __time PARTITIONED BY DAY"
-        )
-    return LITERAL
+    return insert_one_row(_no_tasks(query_id)) if operation in NO_TASK else LITERAL
 
 
 # operations asked about a datasource without a running task (shutdownAllTasks with a real

@@ -35,6 +35,7 @@ from conformance.runner import deviations
 from conformance.runner.checks import Check, Outcome, assert_conforms
 from conformance.runner.run import Run
 from conformance.runner.scenario import Judge, ScenarioRunner, fresh_identity
+from conformance.test_support import insert_one_row
 from fixtures.cleanup import LOOKUPS
 from fixtures.client import Credentials, DruidClient, Exchange
 from fixtures.errors import InfrastructureError
@@ -57,13 +58,6 @@ RESERVED_GRANTS = (
 )
 
 
-def _insert(target: str) -> str:
-    return (
-        f"INSERT INTO \"{target}\" SELECT TIMESTAMP '2024-01-01 00:00:00' AS __time, "
-        "'x' AS page PARTITIONED BY DAY"
-    )
-
-
 @pytest.mark.parametrize(("target", "rtype"), RESERVED_GRANTS, ids=str)
 def test_insert_into_a_reserved_name(
     target: str,
@@ -74,7 +68,7 @@ def test_insert_into_a_reserved_name(
     run: Run,
 ) -> None:
     user = fresh_identity(f"rsv_{run.tag}", [Grant(rtype, target, "WRITE")])
-    sql = _insert(target)
+    sql = insert_one_row(target)
     with scenario_runner.provisioned([user]):
         exchange = router.as_user(Credentials(user.name, user.password)).submit_task(sql)
     check = judge.check(

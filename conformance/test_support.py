@@ -21,6 +21,15 @@ SPEC_HTTP = "shared/SPEC.md section 2, the HTTP surface"
 UserFactory = Callable[[list[Grant]], DruidClient]
 
 
+def insert_one_row(target: str) -> str:
+    """An INSERT of one literal row into ``target`` (quoted): it reads no table, and needs only
+    WRITE DATASOURCE on ``target``."""
+    return (
+        f"INSERT INTO \"{target}\" SELECT TIMESTAMP '2024-01-01 00:00:00' AS __time, "
+        "'x' AS page PARTITIONED BY DAY"
+    )
+
+
 def reproduce_command(request: pytest.FixtureRequest, run: Run) -> str:
     """The command that reruns the requesting test with the run's Hypothesis profile and seed:
     the last line of every failure's text."""
