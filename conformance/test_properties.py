@@ -30,7 +30,14 @@ from conformance.runner.scenario import STATEMENTS_API, TASK_API, Judge, Scenari
 from conformance.test_support import reproduce_command
 from fixtures.errors import aborts_on_infrastructure
 from strategies.naming import Namer, make_namer
-from strategies.steering import Cell, Operation, Scenario, feasible_cells, scenarios
+from strategies.steering import (
+    Cell,
+    Operation,
+    Scenario,
+    feasible_cells,
+    scenarios,
+    with_readers,
+)
 
 pytestmark = pytest.mark.druid
 
@@ -41,6 +48,12 @@ run_steered = ScenarioRunner.run_batch
 BATCH = 3
 """Scenarios per example of the free-drawing tests (as many as ``PARALLEL_SCENARIOS``): each
 test runs its profile's examples divided by this, so it asks as many scenarios as before."""
+
+READERS = 2
+"""Users who ask a statements-API ``results`` question besides the scenario's aimed actor
+(``strategies.steering.with_readers``). Each such scenario runs its query to the end (two task
+JVMs, most of a run's CPU on 2 cores), so the test asks its profile's examples as questions:
+three per query, a third of the queries."""
 
 
 def cell_groups(cells: Sequence[Cell]) -> list[tuple[Cell, ...]]:
@@ -64,13 +77,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("cells", cell_groups(cells), ids=_group_id)
 
 
-def _batches(scenario: SearchStrategy[Scenario]) -> SearchStrategy[list[Scenario]]:
-    return st.lists(scenario, min_size=BATCH, max_size=BATCH)
+def _batches(
+    scenario: SearchStrategy[Scenario], distinct_kinds: bool = False
+) -> SearchStrategy[list[Scenario]]:
+    """``BATCH`` scenarios; with ``distinct_kinds``, each of another kind of statement (where a
+    profile asks a single batch, Hypothesis's first example would otherwise be one simplest
+    statement thrice)."""
+    unique_by = (lambda s: s.kind) if distinct_kinds else None
+    return st.lists(scenario, min_size=BATCH, max_size=BATCH, unique_by=unique_by)
 
 
-def _batch_examples() -> int:
-    """The profile's examples per test, as batches of ``BATCH`` scenarios."""
-    return max(1, math.ceil(settings().max_examples / BATCH))
+def _batch_examples(questions_per_scenario: int = 1) -> int:
+    """The profile's examples per test, as batches of ``BATCH`` scenarios, each asking its
+    operation ``questions_per_scenario`` times."""
+    return max(1, math.ceil(settings().max_examples / (BATCH * questions_per_scenario)))
 
 
 @pytest.fixture(scope="session")
@@ -142,14 +162,20 @@ def test_statements_api(
     run: Run,
     request: pytest.FixtureRequest,
 ) -> None:
-    """The same generated worlds through /druid/v2/sql/statements, owner and non-owner."""
+    """The same generated worlds through /druid/v2/sql/statements, owner and non-owner; a
+    query's results are asked by ``READERS`` more users (each results question waits for its
+    query to end)."""
     if f"statements.{operation}" not in get_profile(judge.profile).operations:
         pytest.skip(f"the statements API has no {operation} in profile {judge.profile}")
     # results are steered like status (both read the query); the oracle judges by the API's rules
     steer = Operation.STATUS if operation == "results" else Operation(operation)
+    scenario = _scenarios_for(judge, namer, operations=[steer])
+    readers = READERS if operation == "results" else 0
+    if readers:
+        scenario = with_readers(scenario, namer, readers)
 
-    @settings(max_examples=_batch_examples())
-    @given(_batches(_scenarios_for(judge, namer, operations=[steer])))
+    @settings(max_examples=_batch_examples(1 + readers))
+    @given(_batches(scenario, distinct_kinds=bool(readers)))
     @aborts_on_infrastructure
     def conforms(batch: list[Scenario]) -> None:
         checks = run_steered(scenario_runner, batch, STATEMENTS_API, operation)

@@ -29,6 +29,10 @@ FOLLOW_UP_OPERATIONS: tuple[str, ...] = ("status", "cancel", "results")
 """What may be asked about a submitted query (``results``: the statements API's, or the task's
 reports on the task API)."""
 
+READ_OPERATIONS: tuple[str, ...] = ("status", "results")
+"""The follow-ups that change nothing: several users may ask one of them about one query
+(:meth:`Scenario.with_readers`), where a cancel ends the query for everyone after it."""
+
 
 class Operation(StrEnum):
     """The task-API operations a cell names; values are the oracle's operation names."""
@@ -106,9 +110,12 @@ class Scenario:
     query context sent with the submit. ``cell`` is the cell the steering aimed at, for a
     scenario it built: then :attr:`aimed` is the request that cell is about.
 
+    A steered scenario asks its cell's follow-up last; before it, readers may ask the same
+    question when it is one of :data:`READ_OPERATIONS` (:meth:`with_readers`).
+
     Raises ``ValueError`` when ``submit`` is not a submit, a follow-up is no
     :data:`FOLLOW_UP_OPERATIONS`, a request's actor is not one of ``users``, two users share a
-    name, or a steered scenario has other follow-ups than its cell's one.
+    name, or a steered scenario has other follow-ups than its cell's one and its readers'.
     """
 
     sql: str
@@ -132,9 +139,22 @@ class Scenario:
             if request.actor not in self.users:
                 raise ValueError(f"{request.actor.name!r} acts but is not one of the users")
         if self.cell is not None:
-            wanted = 0 if self.cell.operation is Operation.SUBMIT else 1
-            if len(self.follow_ups) != wanted:
-                raise ValueError(f"a {self.cell} scenario asks {wanted} follow-up(s)")
+            self._check_steered_follow_ups(self.cell)
+
+    def _check_steered_follow_ups(self, cell: Cell) -> None:
+        if cell.operation is Operation.SUBMIT:
+            if self.follow_ups:
+                raise ValueError(f"a {cell} scenario asks nothing after the submit")
+            return
+        if not self.follow_ups:
+            raise ValueError(f"a {cell} scenario asks its cell's follow-up")
+        *readers, aimed = self.follow_ups
+        for reader in readers:
+            if reader.operation != aimed.operation or aimed.operation not in READ_OPERATIONS:
+                raise ValueError(
+                    f"a {cell} scenario asks {reader.operation!r} before its cell's "
+                    f"{aimed.operation!r}: only readers of the same status or results may"
+                )
 
     @classmethod
     def everyone_asks(
@@ -194,9 +214,10 @@ class Scenario:
         return self.follow_ups[-1] if self.follow_ups else self.submit
 
     def asking(self, operation: str) -> Scenario:
-        """The same scenario, its aimed request asking ``operation`` instead (the statements
-        API's ``results`` is steered like ``status``). The steering judged another question, so
-        that request carries no steered case any more; ``cell`` stays the one aimed at.
+        """The same scenario, its aimed request (and its readers') asking ``operation`` instead
+        (the statements API's ``results`` is steered like ``status``). The steering judged
+        another question, so that request carries no steered case any more; ``cell`` stays the
+        one aimed at.
 
         Raises ``ValueError`` for a scenario nothing steered, and for a submit scenario asked
         anything but ``submit`` (it asks nothing after the submit)."""
@@ -205,7 +226,25 @@ class Scenario:
             return self
         if not self.follow_ups:
             raise ValueError(f"a {self.cell} scenario asks nothing after the submit")
-        return replace(self, follow_ups=(replace(aimed, operation=operation, steered=None),))
+        asked = tuple(replace(r, operation=operation, steered=None) for r in self.follow_ups)
+        return replace(self, follow_ups=asked)
+
+    def with_readers(self, readers: Sequence[UserSpec]) -> Scenario:
+        """The same scenario, each of ``readers`` asking the aimed question too, with its own
+        credentials and in order, before the aimed request: more checks of who may read a
+        query for one query run (on the statements API, ``results`` waits for the query to
+        end, two task JVMs on a cluster that has few). A reader not yet among ``users`` (the
+        submitter may read too) joins them; the readers' requests are not steered (the
+        runner's judge decides them).
+
+        Raises ``ValueError`` for a scenario nothing steered, and when the aimed request is
+        not one of :data:`READ_OPERATIONS`."""
+        aimed = self.aimed
+        if aimed.operation not in READ_OPERATIONS or not self.follow_ups:
+            raise ValueError(f"a {self.cell} scenario has no question readers could ask")
+        asks = tuple(Request(aimed.operation, r, credentials(r)) for r in readers)
+        users = tuple(dict.fromkeys([*self.users, *readers]))
+        return replace(self, users=users, follow_ups=(*asks, *self.follow_ups))
 
     def roles(self) -> tuple[RoleSpec, ...]:
         """Every role to create, once."""

@@ -29,6 +29,7 @@ from typing import Any
 
 from hypothesis import assume, event
 from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
 
 from conformance.oracle import Case, VerdictKind, decide
 from conformance.oracle.permissions import Action, ResourceAction
@@ -357,3 +358,39 @@ def scenarios(
         follow_ups=follow_ups,
         cell=cell,
     )
+
+
+# --------------------------------------------------------------------------- readers
+
+READER_KINDS = ("submitter", "submitter's grants", "operator", "anyone")
+"""Who else asks a scenario's status or results (:func:`with_readers`): the submitter itself
+(when the aimed actor is another user), another user holding exactly the submitter's grants
+(the documentation ties reading a query to who submitted it, not to what one holds), that plus
+READ on every ``STATE`` (what an operator holds; later Druid documentation lets it read every
+query), and anyone (a user drawn as bystanders are)."""
+
+
+@st.composite
+def with_readers(
+    draw: st.DrawFn, scenario: SearchStrategy[Scenario], namer: Namer, count: int
+) -> Scenario:
+    """A scenario of ``scenario`` (steered at a status cell) in which ``count`` readers, drawn
+    from :data:`READER_KINDS` (the submitter at most once), ask the aimed question too
+    (``Scenario.with_readers``): ``count`` more checks for the one query the scenario runs."""
+    drawn = draw(scenario)
+    submitter, actor = drawn.submitter, drawn.aimed.actor
+    readers: list[UserSpec] = []
+    for _ in range(count):
+        kinds = [k for k in READER_KINDS if k != "submitter" or submitter not in (actor, *readers)]
+        kind = draw(st.sampled_from(kinds))
+        event(f"reader: {kind}")
+        if kind == "submitter":
+            readers.append(submitter)
+        elif kind == "anyone":
+            readers.append(draw(users(namer)))
+        else:
+            held = list(submitter.grants())
+            if kind == "operator":
+                held.append(Grant("STATE", ".*", Action.READ.value))
+            readers.append(draw(_user_with(namer, list(dict.fromkeys(held)))))
+    return drawn.with_readers(readers)

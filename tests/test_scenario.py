@@ -40,7 +40,7 @@ from strategies.identities import NO_CREDENTIALS
 from strategies.naming import make_namer
 from strategies.queries import SEED_DATASOURCES, QueryKind
 from strategies.scenario import Cell, Operation, Request, Scenario, Steered, credentials
-from strategies.steering import feasible_cells, scenarios
+from strategies.steering import feasible_cells, scenarios, with_readers
 
 NAMER = make_namer("scen_test")
 ONE = settings(max_examples=1, derandomize=True, database=None, deadline=None)
@@ -345,6 +345,106 @@ def test_asking_replaces_the_aimed_operation_and_drops_its_steered_case() -> Non
     table = Scenario.everyone_asks("SELECT 1", "literal", fresh_identity("u", ()))
     with pytest.raises(ValueError, match="not steered"):
         table.asking("results")
+
+
+def _with_two_readers(scenario: Scenario) -> tuple[Scenario, UserSpec]:
+    """``scenario`` read by its submitter and by a stranger holding nothing."""
+    stranger = fresh_identity("reader", ())
+    return scenario.with_readers([scenario.submitter, stranger]), stranger
+
+
+def test_readers_ask_the_aimed_question_first_each_with_its_own_credentials() -> None:
+    scenario = steered(Cell(Operation.STATUS, QueryKind.SELECT_JOIN, VerdictKind.FORBIDDEN))
+    read, stranger = _with_two_readers(scenario)
+    *readers, aimed = read.follow_ups
+    assert aimed == scenario.aimed and read.cell == scenario.cell
+    assert [(r.operation, r.actor, r.login, r.steered) for r in readers] == [
+        ("status", scenario.submitter, credentials(scenario.submitter), None),
+        ("status", stranger, credentials(stranger), None),
+    ]
+    assert read.users == (*scenario.users, stranger)  # the submitter is there already
+    asked = read.asking("results")
+    assert [r.operation for r in asked.follow_ups] == ["results"] * 3
+    assert all(r.steered is None for r in asked.follow_ups)
+
+
+def test_only_a_status_or_results_question_has_readers() -> None:
+    cancel = steered(Cell(Operation.CANCEL, QueryKind.SELECT_JOIN, VerdictKind.ALLOWED))
+    with pytest.raises(ValueError, match="no question readers could ask"):
+        cancel.with_readers([cancel.submitter])
+    submit = steered(Cell(Operation.SUBMIT, QueryKind.SELECT_JOIN, VerdictKind.ALLOWED))
+    with pytest.raises(ValueError, match="no question readers could ask"):
+        submit.with_readers([submit.submitter])
+    status = steered(Cell(Operation.STATUS, QueryKind.SELECT_JOIN, VerdictKind.ALLOWED))
+    before = Request("cancel", status.submitter, credentials(status.submitter))
+    with pytest.raises(ValueError, match="only readers of the same status or results"):
+        dataclasses.replace(status, follow_ups=(before, *status.follow_ups))
+    after = (*status.follow_ups, before)  # a cancel after the aimed status: not the cell's shape
+    with pytest.raises(ValueError, match="only readers"):
+        dataclasses.replace(status, follow_ups=after)
+
+
+def test_results_with_readers_wait_once_for_the_query_and_judge_each_reader(
+    tmp_path: Path,
+) -> None:
+    cell = Cell(Operation.STATUS, QueryKind.SELECT_DATASOURCE, VerdictKind.ALLOWED)
+    scenario, stranger = _with_two_readers(steered(cell))
+    druid = fake(tmp_path)
+    checks = druid.runner.run(scenario, STATEMENTS_API, "results")
+    submitter, actor = scenario.submitter.name, scenario.aimed.actor.name
+    statement = "/druid/v2/sql/statements/query-1"
+    assert druid.asked() == [
+        ("POST", "/druid/v2/sql/statements", submitter),
+        ("GET", statement, submitter),  # until the query ends, once for every reader
+        ("GET", f"{statement}/results", submitter),
+        ("GET", f"{statement}/results", stranger.name),
+        ("GET", f"{statement}/results", actor),
+        ("POST", f"{TASK}/shutdown", "admin"),
+    ]
+    assert [c.label for c in checks] == ["statements.submit x SELECT_DATASOURCE"] + [
+        "statements.results x SELECT_DATASOURCE"
+    ] * 3
+    owner, other = checks[1].case, checks[2].case
+    assert owner.actor_is_submitter and owner.permissions == scenario.submitter.permissions()
+    assert not other.actor_is_submitter and other.permissions == ()
+    assert checks[1].verdict.verdict is VerdictKind.ALLOWED
+    assert checks[2].verdict.verdict is VerdictKind.FORBIDDEN  # only the submitter reads
+
+
+def test_results_of_a_failed_query_are_asked_of_no_reader(tmp_path: Path) -> None:
+    def failed(method: str, path: str, user: str | None) -> tuple[int, Any]:
+        if path == "/druid/v2/sql/statements/query-1" and method == "GET":
+            return 200, {"queryId": "query-1", "state": "FAILED"}
+        return polite(method, path, user)
+
+    cell = Cell(Operation.STATUS, QueryKind.SELECT_DATASOURCE, VerdictKind.ALLOWED)
+    scenario, _ = _with_two_readers(steered(cell))
+    druid = fake(tmp_path, failed)
+    checks: list[Check] = []
+
+    @settings(ONE)
+    @given(st.just(scenario))  # the runner notes "results not judged" as a Hypothesis event
+    def ask(drawn: Scenario) -> None:
+        checks.extend(druid.runner.run(drawn, STATEMENTS_API, "results"))
+
+    ask()
+    assert [c.label for c in checks] == ["statements.submit x SELECT_DATASOURCE"]
+    assert [e.path for e in druid.log].count("/druid/v2/sql/statements/query-1") == 1
+    assert not any(e.path.endswith("/results") for e in druid.log)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(with_readers(scenarios(NAMER, operations=[Operation.STATUS]), NAMER, 3))
+def test_drawn_readers_are_other_users_or_the_submitter_once(scenario: Scenario) -> None:
+    *readers, aimed = scenario.follow_ups
+    assert len(readers) == 3 and aimed.steered is not None
+    assert all(r.operation == aimed.operation and r.steered is None for r in readers)
+    assert all(r.authenticated for r in readers)
+    names = [r.actor.name for r in readers]
+    submitter = scenario.submitter.name
+    assert names.count(submitter) <= (0 if aimed.actor.name == submitter else 1)
+    assert len(set(names)) == len(names)  # each reader asks once
+    assert aimed.actor.name not in names
 
 
 # --------------------------------------------------------------------------- tables

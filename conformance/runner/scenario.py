@@ -263,12 +263,13 @@ class ScenarioRunner:
 
         The submit is sent first; when Druid answers it with a query id, each follow-up is
         asked in order until a cancel succeeds (a cancelled query is asked nothing more), and
-        the admin cancels the query at the end (hygiene, not judged). A ``results`` request
-        first waits until the query ends (``RESULTS_TIMEOUT`` seconds); a query that did not
-        succeed has no results to be judged on, and the request is not sent.
+        the admin cancels the query at the end (hygiene, not judged). The first ``results``
+        request first waits until the query ends (``RESULTS_TIMEOUT`` seconds); a query that
+        did not succeed has no results to be judged on, and no ``results`` request is sent.
 
-        ``operation`` replaces the operation of a steered scenario's aimed request
-        (``Scenario.asking``: the statements API's ``results`` is steered like ``status``).
+        ``operation`` replaces the operation of a steered scenario's aimed request and its
+        readers' (``Scenario.asking``: the statements API's ``results`` is steered like
+        ``status``).
         The steering judged the task API's questions: on another API that API's rules judge
         each request, and no steered case is compared.
 
@@ -367,10 +368,12 @@ class ScenarioRunner:
         return answers
 
     def _follow_ups(self, api: _Api, scenario: Scenario, query_id: str) -> Iterator[_Answer]:
+        state: str | None = None  # the query's final state, once a results request waited
         for request in scenario.follow_ups:
             if request.operation == "results":
-                owner = self.router.as_user(credentials(scenario.submitter))
-                state = api.wait_until_done(owner, query_id, RESULTS_TIMEOUT, self._abandoned)
+                if state is None:
+                    owner = self.router.as_user(credentials(scenario.submitter))
+                    state = api.wait_until_done(owner, query_id, RESULTS_TIMEOUT, self._abandoned)
                 if state != "SUCCESS":  # results of a failed query are no question of rights
                     yield _Answer(request, None, state)
                     continue
