@@ -24,21 +24,16 @@ from conformance.oracle.profiles import (
 )
 from conformance.oracle.resources import StatementResources
 from conformance.oracle.rules import OPERATIONS
+from conformance.runner.replay_plan import ENDPOINTS
 from fixtures.errors import BadInputError
 
 __all__ = ["format_verdict", "read_grants", "register"]
 
-_ENDPOINTS = {
-    "submit": "POST /druid/v2/sql/task",
-    "status": "GET /druid/indexer/v1/task/{taskId}/status",
-    "reports": "GET /druid/indexer/v1/task/{taskId}/reports",
-    "cancel": "POST /druid/indexer/v1/task/{taskId}/shutdown",
-    "shutdownAllTasks": "POST /druid/indexer/v1/datasources/{dataSource}/shutdownAllTasks",
-    "statements.submit": "POST /druid/v2/sql/statements",
-    "statements.status": "GET /druid/v2/sql/statements/{id}",
-    "statements.results": "GET /druid/v2/sql/statements/{id}/results",
-    "statements.cancel": "DELETE /druid/v2/sql/statements/{id}",
-}
+
+def _endpoint(operation: str) -> str:
+    """The operation's request, as replay and the reproductions send it: ``GET /druid/...``."""
+    endpoint = ENDPOINTS[operation]
+    return f"{endpoint.method} {endpoint.path}"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -179,7 +174,7 @@ def format_verdict(case: Case, verdict: Verdict) -> str:
     profile = PROFILES[case.profile]
     lines = [
         f"Profile     {profile.name} ({profile.product} {profile.version})",
-        f"Operation   {case.operation}  ({_ENDPOINTS[case.operation]})",
+        f"Operation   {case.operation}  ({_endpoint(case.operation)})",
     ]
     if verdict.resources is not None:
         lines += _describe(verdict.resources)
