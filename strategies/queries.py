@@ -26,8 +26,9 @@ re-checks them on another version):
   ``IN`` subqueries of different datasources can be empty: ingest uses LEFT joins and derived
   tables).
 - REPLACE OVERWRITE WHERE: the interval must be aligned with PARTITIONED BY (a 06:00 start with
-  DAY is a 400 "not aligned"); MONTH over DAY-partitioned data runs. The source is filtered to
-  the same interval so that no row falls outside it.
+  DAY is a 400 "not aligned"); MONTH over DAY-partitioned data runs. Every source row is moved
+  to the interval's start, so that no row falls outside it and the REPLACE is never empty
+  (``InsertCannotBeEmpty``, as for INSERT).
 
 The caller passes the datasources that exist (each with ``__time``, ``page`` and ``added``, like
 the seeds of ``fixtures.seed``, and at least one row) and a ``Namer`` for fresh target names; a
@@ -501,7 +502,7 @@ def _ingest(
             exp.GTE(this=_col("__time"), expression=_ts(start)),
             exp.LT(this=_col("__time"), expression=_ts(end)),
         )
-        select = _within(select, window.copy())
+        select = _within(select, start)
         tree = replace_into(
             _table(target),
             select,
@@ -522,13 +523,18 @@ def _ingest(
     return tree, target
 
 
-def _within(select: exp.Select, window: exp.Expr) -> exp.Select:
-    """``SELECT __time, page, added FROM (select) AS s WHERE window``; a WITH moves outside."""
+def _within(select: exp.Select, start: datetime) -> exp.Select:
+    """``SELECT TIMESTAMP start AS __time, page, added FROM (select) AS w``: every row of the
+    source moved to the interval's start, so that none falls outside it and, as the source
+    yields rows, the REPLACE never has none (filtered to the interval instead, it often had
+    none and failed with ``InsertCannotBeEmpty``: 18 of a certification run's queries). A WITH
+    moves outside."""
     inner = select.copy()
     with_ = inner.args.get("with_")
     if with_ is not None:
         inner.set("with_", None)
-    outer = exp.select(*_ingest_columns()).from_(inner.subquery("w")).where(window)
+    columns = [_ts(start).as_("__time"), *(_col(c) for c in COLUMNS if c != "__time")]
+    outer = exp.select(*columns).from_(inner.subquery("w"))
     if with_ is not None:
         outer.set("with_", with_)
     return outer
