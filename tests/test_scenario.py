@@ -298,25 +298,6 @@ def test_a_drift_is_an_error_of_the_test_and_an_internal_error_of_the_run() -> N
 # --------------------------------------------------------------------------- other APIs
 
 
-def test_results_on_the_statements_api_waits_and_compares_nothing_steered(tmp_path: Path) -> None:
-    cell = Cell(Operation.STATUS, QueryKind.SELECT_DATASOURCE, VerdictKind.ALLOWED)
-    scenario = steered(cell)
-    druid = fake(tmp_path)
-    checks = druid.runner.run(scenario, STATEMENTS_API, "results")
-    submitter, actor = scenario.submitter.name, scenario.aimed.actor.name
-    statement = "/druid/v2/sql/statements/query-1"
-    assert druid.asked() == [
-        ("POST", "/druid/v2/sql/statements", submitter),
-        ("GET", statement, submitter),  # until the query ends
-        ("GET", f"{statement}/results", actor),
-        ("POST", f"{TASK}/shutdown", "admin"),
-    ]
-    assert [c.label for c in checks] == [
-        "statements.submit x SELECT_DATASOURCE",
-        "statements.results x SELECT_DATASOURCE",
-    ]
-
-
 def test_the_statements_api_is_judged_by_its_own_rules(tmp_path: Path) -> None:
     """The steering judged the task API's question; on the statements API that API's rules
     judge, and a steered case (even a drifted one) is not compared."""
@@ -384,31 +365,34 @@ def test_only_a_status_or_results_question_has_readers() -> None:
         dataclasses.replace(status, follow_ups=after)
 
 
-def test_results_with_readers_wait_once_for_the_query_and_judge_each_reader(
-    tmp_path: Path,
+@pytest.mark.parametrize("read", [False, True], ids=["alone", "with readers"])
+def test_results_on_the_statements_api_wait_once_and_compare_nothing_steered(
+    tmp_path: Path, read: bool
 ) -> None:
-    cell = Cell(Operation.STATUS, QueryKind.SELECT_DATASOURCE, VerdictKind.ALLOWED)
-    scenario, stranger = _with_two_readers(steered(cell))
+    """The owner's status is polled until the query ends, once however many users ask for the
+    results; the submitter reads them, another user (a reader holding nothing) may not."""
+    scenario = steered(Cell(Operation.STATUS, QueryKind.SELECT_DATASOURCE, VerdictKind.ALLOWED))
+    readers = [scenario.submitter, fresh_identity("reader", ())] if read else []
     druid = fake(tmp_path)
-    checks = druid.runner.run(scenario, STATEMENTS_API, "results")
+    checks = druid.runner.run(scenario.with_readers(readers), STATEMENTS_API, "results")
     submitter, actor = scenario.submitter.name, scenario.aimed.actor.name
+    asking = [*(r.name for r in readers), actor]
     statement = "/druid/v2/sql/statements/query-1"
     assert druid.asked() == [
         ("POST", "/druid/v2/sql/statements", submitter),
-        ("GET", statement, submitter),  # until the query ends, once for every reader
-        ("GET", f"{statement}/results", submitter),
-        ("GET", f"{statement}/results", stranger.name),
-        ("GET", f"{statement}/results", actor),
+        ("GET", statement, submitter),  # until the query ends
+        *(("GET", f"{statement}/results", who) for who in asking),
         ("POST", f"{TASK}/shutdown", "admin"),
     ]
     assert [c.label for c in checks] == ["statements.submit x SELECT_DATASOURCE"] + [
         "statements.results x SELECT_DATASOURCE"
-    ] * 3
-    owner, other = checks[1].case, checks[2].case
-    assert owner.actor_is_submitter and owner.permissions == scenario.submitter.permissions()
-    assert not other.actor_is_submitter and other.permissions == ()
-    assert checks[1].verdict.verdict is VerdictKind.ALLOWED
-    assert checks[2].verdict.verdict is VerdictKind.FORBIDDEN  # only the submitter reads
+    ] * len(asking)
+    if read:
+        owner, other = checks[1], checks[2]
+        assert owner.case.actor_is_submitter and owner.verdict.verdict is VerdictKind.ALLOWED
+        assert owner.case.permissions == scenario.submitter.permissions()
+        assert not other.case.actor_is_submitter and other.case.permissions == ()
+        assert other.verdict.verdict is VerdictKind.FORBIDDEN  # only the submitter reads
 
 
 def test_results_of_a_failed_query_are_asked_of_no_reader(tmp_path: Path) -> None:
