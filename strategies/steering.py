@@ -366,8 +366,9 @@ READER_KINDS = ("submitter", "submitter's grants", "operator", "anyone")
 """Who else asks a scenario's status or results (:func:`with_readers`): the submitter itself
 (when the aimed actor is another user), another user holding exactly the submitter's grants
 (the documentation ties reading a query to who submitted it, not to what one holds), that plus
-READ on every ``STATE`` (what an operator holds; later Druid documentation lets it read every
-query), and anyone (a user drawn as bystanders are)."""
+READ on every ``STATE`` (what an operator holds: Druid 28 lets it read every query, apache/druid
+PR #14944, which the pages found do not document: see ``stmt.submitter-only.status``), and
+anyone (a user drawn as bystanders are)."""
 
 
 @st.composite
