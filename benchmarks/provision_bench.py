@@ -9,6 +9,10 @@ serialises basic-security writes or concurrent provisioning would shorten a run.
 at a cluster a run is using: on Druid 27 concurrent writes lose other clients' writes too (a
 certification run beside a ``--workers 4`` bench lost three of its roles and failed).
 
+A write Druid answered 200 and then forgot shows as a later call of the same user failing (a
+role "does not exist"): each such user is listed with the call and the answer, its leftovers
+are removed, and the exit code is 1 (the finding BASIC-SECURITY-LOST-WRITES, docs/findings.md).
+
     set -a; . ~/.cache/druid-conformance/dev-cluster.env; set +a
     python benchmarks/provision_bench.py --druid-url "$DRUID_URL" [--users 30] [--workers 1]
 """
@@ -16,6 +20,7 @@ certification run beside a ``--workers 4`` bench lost three of its roles and fai
 from __future__ import annotations
 
 import argparse
+import contextlib
 import secrets
 import statistics
 import sys
@@ -32,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conformance.cli.target import admin_from_environment
 from fixtures.client import Credentials, DruidClient
 from fixtures.cluster import connect_external_cluster
+from fixtures.errors import InfrastructureError
 from fixtures.provision import Grant, SecurityAdmin
 
 GRANTS = [Grant("DATASOURCE", "wiki.*", "READ"), Grant("EXTERNAL", "EXTERNAL", "READ")]
@@ -76,10 +82,17 @@ def main() -> int:
     tag = secrets.token_hex(3)
     local = threading.local()  # one client per worker thread
 
+    lost: list[str] = []  # one line per user whose calls failed after earlier 200s
+
     def one(n: int) -> None:
         if not hasattr(local, "security"):
             local.security = SecurityAdmin(DruidClient(cluster.coordinator_url, cluster.admin))
-        _provision_one(local.security, f"bench_{tag}_{n}", timed)
+        name = f"bench_{tag}_{n}"
+        try:
+            _provision_one(local.security, name, timed)
+        except InfrastructureError as exc:
+            lost.append(f"{name}: {exc}")
+            _remove_leftovers(local.security, name)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(args.workers) as pool:
@@ -91,7 +104,19 @@ def main() -> int:
         p90 = sorted(values)[int(len(values) * 0.9)]
         print(f"  {name:28s} median {statistics.median(values):.3f} s, p90 {p90:.3f} s")
     print(f"per user (made, granted, removed): {total / args.users:.3f} s of wall time")
+    if lost:
+        print(f"{len(lost)} of {args.users} users lost a write Druid had answered 200:")
+        print("".join(f"  {line}\n" for line in lost), end="")
+        return 1
     return 0
+
+
+def _remove_leftovers(security: SecurityAdmin, name: str) -> None:
+    """Whatever of the user and its role is still there (a lost write leaves the rest)."""
+    with contextlib.suppress(InfrastructureError):  # already gone, or never made
+        security.delete_role(f"{name}_role")
+    with contextlib.suppress(InfrastructureError):
+        security.delete_user(name)
 
 
 if __name__ == "__main__":
