@@ -36,7 +36,7 @@ from strategies.steering import (
     Scenario,
     feasible_cells,
     scenarios,
-    with_readers,
+    with_drawn_readers,
 )
 
 pytestmark = pytest.mark.druid
@@ -51,9 +51,9 @@ test runs its profile's examples divided by this, so it asks as many scenarios a
 
 READERS = 2
 """Users who ask a statements-API ``results`` question besides the scenario's aimed actor
-(``strategies.steering.with_readers``). Each such scenario runs its query to the end (two task
-JVMs, most of a run's CPU on 2 cores), so the test asks its profile's examples as questions:
-three per query, a third of the queries."""
+(``strategies.steering.with_drawn_readers``). Each such scenario runs its query to the end
+(two task JVMs, most of a run's CPU on 2 cores), so the test asks its profile's examples as
+questions: three per query, a third of the queries."""
 
 
 def cell_groups(cells: Sequence[Cell]) -> list[tuple[Cell, ...]]:
@@ -163,8 +163,8 @@ def test_statements_api(
     request: pytest.FixtureRequest,
 ) -> None:
     """The same generated worlds through /druid/v2/sql/statements, owner and non-owner; a
-    query's results are asked by ``READERS`` more users (each results question waits for its
-    query to end)."""
+    query's results are asked by ``READERS`` more users (the query is waited on once, until it
+    ends, then each asks)."""
     if f"statements.{operation}" not in get_profile(judge.profile).operations:
         pytest.skip(f"the statements API has no {operation} in profile {judge.profile}")
     # results are steered like status (both read the query); the oracle judges by the API's rules
@@ -172,7 +172,7 @@ def test_statements_api(
     scenario = _scenarios_for(judge, namer, operations=[steer])
     readers = READERS if operation == "results" else 0
     if readers:
-        scenario = with_readers(scenario, namer, readers)
+        scenario = with_drawn_readers(scenario, namer, readers)
 
     @settings(max_examples=_batch_examples(1 + readers))
     @given(_batches(scenario, distinct_kinds=bool(readers)))

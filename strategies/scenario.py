@@ -85,6 +85,8 @@ class Request:
     empty (``submitter``, ``other``), is written into the check's label:
     ``status (other) x SELECT_JOIN``. ``steered`` is what the steering judged for the request,
     or ``None`` when nothing steered it (tables, or a question the steering did not judge).
+    ``traits`` is what the request was built to be beyond its case, kept on its check
+    (``Check.traits``; ``reader``: :meth:`Scenario.with_readers`).
     """
 
     operation: str
@@ -92,6 +94,7 @@ class Request:
     login: Credentials | NoCredentials
     who: str = ""
     steered: Steered | None = field(default=None, repr=False)
+    traits: tuple[str, ...] = ()
 
     @property
     def authenticated(self) -> bool:
@@ -219,13 +222,16 @@ class Scenario:
         another question, so that request carries no steered case any more; ``cell`` stays the
         one aimed at.
 
-        Raises ``ValueError`` for a scenario nothing steered, and for a submit scenario asked
-        anything but ``submit`` (it asks nothing after the submit)."""
+        Raises ``ValueError`` for a scenario nothing steered, for a submit scenario asked
+        anything but ``submit`` (it asks nothing after the submit), and for a scenario with
+        readers asked anything but status or results."""
         aimed = self.aimed
         if operation == aimed.operation:
             return self
         if not self.follow_ups:
             raise ValueError(f"a {self.cell} scenario asks nothing after the submit")
+        if len(self.follow_ups) > 1 and operation not in READ_OPERATIONS:
+            raise ValueError(f"readers ask only status or results, not {operation!r}")
         asked = tuple(replace(r, operation=operation, steered=None) for r in self.follow_ups)
         return replace(self, follow_ups=asked)
 
@@ -237,12 +243,17 @@ class Scenario:
         submitter may read too) joins them; the readers' requests are not steered (the
         runner's judge decides them).
 
-        Raises ``ValueError`` for a scenario nothing steered, and when the aimed request is
-        not one of :data:`READ_OPERATIONS`."""
+        Each reader's check carries the trait ``reader``. Raises ``ValueError`` for a scenario
+        nothing steered, when the aimed request is not one of :data:`READ_OPERATIONS`, and for
+        a reader who is the aimed actor or is given twice."""
         aimed = self.aimed
         if aimed.operation not in READ_OPERATIONS or not self.follow_ups:
             raise ValueError(f"a {self.cell} scenario has no question readers could ask")
-        asks = tuple(Request(aimed.operation, r, credentials(r)) for r in readers)
+        names = [r.name for r in readers]
+        if aimed.actor.name in names or len(set(names)) != len(names):
+            raise ValueError(f"readers must be other than the aimed actor and each once: {names}")
+        read = aimed.operation
+        asks = tuple(Request(read, r, credentials(r), traits=("reader",)) for r in readers)
         users = tuple(dict.fromkeys([*self.users, *readers]))
         return replace(self, users=users, follow_ups=(*asks, *self.follow_ups))
 

@@ -20,11 +20,16 @@ here, not a finding); the runner's judge checks that its own verdict on what rea
 the same (``SteeringDrift`` otherwise). Each scenario records
 ``hypothesis.event("cell: submit x SELECT_JOIN x forbidden")``, so
 ``--hypothesis-show-statistics`` shows the coverage.
+
+A status (or results) scenario may be read by more users than its aimed actor
+(:func:`with_drawn_readers`, :class:`ReaderKind`): more questions about one query, where
+running the query is what costs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from enum import StrEnum
 from typing import Any
 
 from hypothesis import assume, event
@@ -61,6 +66,7 @@ __all__ = [
     "STEERED_VERDICTS",
     "Cell",
     "Operation",
+    "ReaderKind",
     "Scenario",
     "SteeringError",
     "feasible_cells",
@@ -68,6 +74,7 @@ __all__ = [
     "grants_for_verdict",
     "required_permissions",
     "scenarios",
+    "with_drawn_readers",
 ]
 
 STEERED_VERDICTS: tuple[VerdictKind, ...] = (
@@ -362,36 +369,48 @@ def scenarios(
 
 # --------------------------------------------------------------------------- readers
 
-READER_KINDS = ("submitter", "submitter's grants", "operator", "anyone")
-"""Who else asks a scenario's status or results (:func:`with_readers`): the submitter itself
-(when the aimed actor is another user), another user holding exactly the submitter's grants
-(the documentation ties reading a query to who submitted it, not to what one holds), that plus
-READ on every ``STATE`` (what an operator holds: Druid 28 lets it read every query, apache/druid
-PR #14944, which the pages found do not document: see ``stmt.submitter-only.status``), and
-anyone (a user drawn as bystanders are)."""
+
+class ReaderKind(StrEnum):
+    """Who else asks a scenario's status or results (:func:`with_drawn_readers`).
+
+    The documentation ties reading a query to who submitted it, not to what one holds (rules
+    ``stmt.submitter-only.results`` and ``stmt.submitter-only.status``), so a reader other than
+    the submitter is refused whatever it holds. ``OPERATOR`` holds READ on every ``STATE``
+    besides the submitter's grants: Druid 28 lets such a user read every query (apache/druid
+    PR #14944), which the pages found do not document, so on Druid 28 and later an operator
+    reader's 200 is reported against those rules until the registry records it from a run
+    there.
+    """
+
+    SUBMITTER = "submitter"  # the submitter itself, when the aimed actor is someone else
+    SUBMITTERS_GRANTS = "submitter's grants"  # another user with exactly the submitter's grants
+    OPERATOR = "operator"  # that, and READ on every STATE
+    ANYONE = "anyone"  # a user drawn as bystanders are
 
 
 @st.composite
-def with_readers(
+def with_drawn_readers(
     draw: st.DrawFn, scenario: SearchStrategy[Scenario], namer: Namer, count: int
 ) -> Scenario:
-    """A scenario of ``scenario`` (steered at a status cell) in which ``count`` readers, drawn
-    from :data:`READER_KINDS` (the submitter at most once), ask the aimed question too
-    (``Scenario.with_readers``): ``count`` more checks for the one query the scenario runs."""
+    """A scenario of ``scenario`` (steered at a status cell) in which ``count`` readers, each of
+    a drawn :class:`ReaderKind` (the submitter at most once, and never when it is the aimed
+    actor), ask the aimed question too (``Scenario.with_readers``): ``count`` more checks for
+    the one query the scenario runs."""
     drawn = draw(scenario)
     submitter, actor = drawn.submitter, drawn.aimed.actor
     readers: list[UserSpec] = []
     for _ in range(count):
-        kinds = [k for k in READER_KINDS if k != "submitter" or submitter not in (actor, *readers)]
+        taken = submitter in (actor, *readers)
+        kinds = [k for k in ReaderKind if k is not ReaderKind.SUBMITTER or not taken]
         kind = draw(st.sampled_from(kinds))
-        event(f"reader: {kind}")
-        if kind == "submitter":
+        event(f"reader: {kind.value}")
+        if kind is ReaderKind.SUBMITTER:
             readers.append(submitter)
-        elif kind == "anyone":
+        elif kind is ReaderKind.ANYONE:
             readers.append(draw(users(namer)))
         else:
             held = list(submitter.grants())
-            if kind == "operator":
+            if kind is ReaderKind.OPERATOR:
                 held.append(Grant("STATE", ".*", Action.READ.value))
             readers.append(draw(_user_with(namer, list(dict.fromkeys(held)))))
     return drawn.with_readers(readers)

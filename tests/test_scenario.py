@@ -40,7 +40,7 @@ from strategies.identities import NO_CREDENTIALS
 from strategies.naming import make_namer
 from strategies.queries import SEED_DATASOURCES, QueryKind
 from strategies.scenario import Cell, Operation, Request, Scenario, Steered, credentials
-from strategies.steering import feasible_cells, scenarios, with_readers
+from strategies.steering import feasible_cells, scenarios, with_drawn_readers
 
 NAMER = make_namer("scen_test")
 ONE = settings(max_examples=1, derandomize=True, database=None, deadline=None)
@@ -344,9 +344,16 @@ def test_readers_ask_the_aimed_question_first_each_with_its_own_credentials() ->
         ("status", stranger, credentials(stranger), None),
     ]
     assert read.users == (*scenario.users, stranger)  # the submitter is there already
+    assert [r.traits for r in read.follow_ups] == [("reader",), ("reader",), ()]
     asked = read.asking("results")
     assert [r.operation for r in asked.follow_ups] == ["results"] * 3
     assert all(r.steered is None for r in asked.follow_ups)
+    with pytest.raises(ValueError, match="readers ask only status or results, not 'cancel'"):
+        read.asking("cancel")
+    with pytest.raises(ValueError, match="other than the aimed actor and each once"):
+        scenario.with_readers([stranger, stranger])
+    with pytest.raises(ValueError, match="other than the aimed actor"):
+        scenario.with_readers([scenario.aimed.actor])
 
 
 def test_only_a_status_or_results_question_has_readers() -> None:
@@ -393,6 +400,8 @@ def test_results_on_the_statements_api_wait_once_and_compare_nothing_steered(
         assert owner.case.permissions == scenario.submitter.permissions()
         assert not other.case.actor_is_submitter and other.case.permissions == ()
         assert other.verdict.verdict is VerdictKind.FORBIDDEN  # only the submitter reads
+        assert [c.traits for c in checks[1:]] == [("reader",), ("reader",), ()]
+        assert cast(Sink, druid.run.history).checks[2]["traits"] == ["reader"]  # in the history
 
 
 def test_results_of_a_failed_query_are_asked_of_no_reader(tmp_path: Path) -> None:
@@ -418,7 +427,7 @@ def test_results_of_a_failed_query_are_asked_of_no_reader(tmp_path: Path) -> Non
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(with_readers(scenarios(NAMER, operations=[Operation.STATUS]), NAMER, 3))
+@given(with_drawn_readers(scenarios(NAMER, operations=[Operation.STATUS]), NAMER, 3))
 def test_drawn_readers_are_other_users_or_the_submitter_once(scenario: Scenario) -> None:
     *readers, aimed = scenario.follow_ups
     assert len(readers) == 3 and aimed.steered is not None

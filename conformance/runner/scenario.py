@@ -44,8 +44,9 @@ from strategies.scenario import Request, Scenario, Steered, credentials
 TASK_API = "task"
 STATEMENTS_API = "statements"
 RESULTS_TIMEOUT = 180.0
-"""Seconds a ``results`` request waits for its query to end before asking (then an
-``InfrastructureError``)."""
+"""Seconds the first ``results`` request of a scenario waits for its query to end (then an
+``InfrastructureError``); the scenario's other ``results`` requests are asked without waiting
+again."""
 PARALLEL_SCENARIOS = 3
 """Scenarios of a batch asked at once: an MSQ query holds two task slots (controller and worker)
 and the suite's cluster has six, so three queries run side by side and a fourth would queue."""
@@ -427,6 +428,7 @@ class ScenarioRunner:
             authenticated=request.authenticated,
             steered=request.steered if api.name == TASK_API else None,
             login=request.login.traits() if isinstance(request.login, Credentials) else (),
+            traits=request.traits,
         )
 
 
