@@ -527,7 +527,8 @@ def _within(select: exp.Select, start: datetime) -> exp.Select:
     """``SELECT TIMESTAMP start AS __time, page, added FROM (select) AS w``: every row of the
     source moved to the interval's start, so that none falls outside it and, as the source
     yields rows, the REPLACE never has none (filtered to the interval instead, it often had
-    none and failed with ``InsertCannotBeEmpty``: 18 of a certification run's queries). A WITH
+    none and failed with ``InsertCannotBeEmpty``: 6 of a certification run's 69 ``results``
+    queries). A WITH
     moves outside."""
     inner = select.copy()
     with_ = inner.args.get("with_")

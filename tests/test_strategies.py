@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
+from sqlglot import exp
 
 from conformance.oracle import VerdictKind
 from conformance.oracle.dialect import parse, render
@@ -147,6 +148,21 @@ def test_replace_where_interval_is_aligned_with_the_partitioning(query: Generate
             assert date.endswith("-01")
         if unit == "YEAR":
             assert date[5:] == "01-01"
+
+
+@settings(max_examples=100, deadline=None)
+@given(query_of_kind(QueryKind.REPLACE_WHERE, NAMER))
+def test_replace_where_rows_all_fall_at_the_intervals_start(query: GeneratedQuery) -> None:
+    """Every row is moved into the interval, so the REPLACE is never empty (a source filtered
+    to the interval often was: InsertCannotBeEmpty) and none falls outside it."""
+    match = _ALIGNED.search(query.sql)
+    assert match, query.sql
+    [tree] = parse(query.sql)
+    outer = tree.expression
+    assert isinstance(outer, exp.Select), query.sql
+    first = outer.expressions[0]
+    assert first.alias == "__time" and render(first.this) == f"TIMESTAMP '{match['start']}'"
+    assert outer.args.get("where") is None  # not filtered: the source's rows all stay
 
 
 @QUICK
