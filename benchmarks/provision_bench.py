@@ -10,9 +10,11 @@ at a cluster a run is using: on Druid 27 concurrent writes lose other clients' w
 certification run beside a ``--workers 4`` bench lost three of its roles and failed).
 
 A write Druid answered 200 and then forgot shows as a later call of the same user failing (a
-role "does not exist"): each such user is listed with the call and the answer, its leftovers
-are removed, and the exit code is 1 (the finding BASIC-SECURITY-LOST-WRITES, docs/findings.md).
-It is a lower bound: a lost write that no later call of its user touches goes unseen.
+role "does not exist", 400), and Druid also answers some valid calls 500 among concurrent
+writes: each such user is listed with its successful steps, the call and the answer, its
+leftovers are removed, and the exit code is 1 (the finding BASIC-SECURITY-LOST-WRITES,
+docs/findings.md). It is a lower bound: a lost write that no later call of its user touches
+goes unseen. No answer at all stops the bench with one line and exit code 2.
 
     set -a; . ~/.cache/druid-conformance/dev-cluster.env; set +a
     python benchmarks/provision_bench.py --druid-url "$DRUID_URL" [--users 30] [--workers 1]
@@ -102,17 +104,24 @@ def main() -> int:
         try:
             _provision_one(local.security, name, timed, done)
         except InfrastructureError as exc:
-            # A 4xx after earlier successes: a write Druid acknowledged is gone. Anything else
-            # (a 5xx, no answer, the first call failing) is the cluster's trouble, not this.
-            if not done or getattr(local, "last", None) is None or local.last.status // 100 != 4:
+            # After earlier successes, a 4xx says a write Druid acknowledged is gone, and a 5xx
+            # is Druid failing a valid call among concurrent writes; no answer at all, or the
+            # first call failing, is the cluster's trouble and stops the bench.
+            status = getattr(local, "last", None) and local.last.status // 100
+            if not done or status not in (4, 5):
                 raise
-            lost.append(f"{name}: after {', '.join(done)} (each 200): {exc}")
+            what = "lost write" if status == 4 else "server error"
+            lost.append(f"{name} ({what}): after {', '.join(done)} (each 200): {exc}")
             _remove_leftovers(local.security, name)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(args.workers) as pool:
-        for future in [pool.submit(one, n) for n in range(args.users)]:
-            future.result()
+        try:
+            for future in [pool.submit(one, n) for n in range(args.users)]:
+                future.result()
+        except InfrastructureError as exc:
+            print(f"provision_bench: {exc}", file=sys.stderr)
+            return 2
     total = time.perf_counter() - started
     print(f"{args.users} users made and removed against {args.druid_url}, {args.workers} at a time")
     for name, values in times.items():
@@ -120,7 +129,7 @@ def main() -> int:
         print(f"  {name:28s} median {statistics.median(values):.3f} s, p90 {p90:.3f} s")
     print(f"per user (made, granted, removed): {total / args.users:.3f} s of wall time")
     if lost:
-        print(f"{len(lost)} of {args.users} users lost a write Druid had answered 200:")
+        print(f"{len(lost)} of {args.users} users failed after writes Druid had answered 200:")
         print("".join(f"  {line}\n" for line in lost), end="")
         return 1
     return 0
