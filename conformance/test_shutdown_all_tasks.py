@@ -91,9 +91,9 @@ class Asked:
         """The answer judged; the statement stands for the tasks of the datasource asked about
         (a SELECT when the stub is asked about while only an INSERT runs)."""
         name, action = self.case.actor_grant
-        return judge.check(
-            f"shutdownAllTasks of {self.datasource} ({self.case.id}: the actor holds {action} "
-            f"on {name.replace('{out}', self.datasource)})",
+        held = "the output datasource" if name == "{out}" else name
+        return judge.check(  # the label names no run's datasource: the same in every run
+            f"shutdownAllTasks x {self.case.id} (the actor holds {action} on {held})",
             "shutdownAllTasks",
             self.exchange,
             sql=self.sql if self.tasks_running else "SELECT 1",
