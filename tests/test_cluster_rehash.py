@@ -31,6 +31,11 @@ def _cluster() -> cluster_module.ContainerCluster:
     )
 
 
+def _rehash(timeout: float) -> None:
+    """The cluster start's last readiness condition, waited on as the start waits on it."""
+    cluster_module.wait_for_all([cluster_module._rehashed(_cluster(), INTERNAL)], timeout)
+
+
 def _druid(
     monkeypatch: pytest.MonkeyPatch, answers: Iterator[Exception | None]
 ) -> list[tuple[str, str, str]]:
@@ -51,7 +56,7 @@ def test_the_admin_and_the_internal_client_get_their_own_passwords_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls = _druid(monkeypatch, iter([None, None]))
-    cluster_module._rehash_initial_users(_cluster(), INTERNAL, timeout=5)
+    _rehash(timeout=5)
     assert calls == [
         (COORDINATOR, "druid_system", "internal-secret"),
         (COORDINATOR, "admin", "admin-secret"),
@@ -62,7 +67,7 @@ def test_a_refused_password_is_set_again_and_the_refusal_shown(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     calls = _druid(monkeypatch, iter([InfrastructureError(REFUSAL), None, None]))
-    cluster_module._rehash_initial_users(_cluster(), INTERNAL, timeout=30)
+    _rehash(timeout=30)
     assert [user for _, user, _ in calls] == ["druid_system", "druid_system", "admin"]
     assert "ready: the security API to take the initial users' passwords again" in (
         capsys.readouterr().err
@@ -72,11 +77,11 @@ def test_a_refused_password_is_set_again_and_the_refusal_shown(
 def test_a_cluster_that_keeps_refusing_never_becomes_ready(monkeypatch: pytest.MonkeyPatch) -> None:
     _druid(monkeypatch, iter(lambda: InfrastructureError(REFUSAL), None))
     with pytest.raises(ClusterStartError, match=r"never became ready.*answered 500"):
-        cluster_module._rehash_initial_users(_cluster(), INTERNAL, timeout=1)
+        _rehash(timeout=1)
 
 
 def test_a_refused_admin_is_not_waited_on(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = _druid(monkeypatch, iter([BadCredentialsError("the admin credentials were rejected")]))
     with pytest.raises(BadCredentialsError):
-        cluster_module._rehash_initial_users(_cluster(), INTERNAL, timeout=30)
+        _rehash(timeout=30)
     assert len(calls) == 1
